@@ -1,0 +1,13 @@
+/// What a responder does with a request: answer it at once, on the acceptor thread, or later,
+/// from a task that holds one in-flight slot but no thread while it waits.
+public enum FastCGIReply: Sendable {
+    case now(FastCGIResponse)
+    /// `work` runs in a task once a slot is free; `whenOverloaded` is sent at once when every slot is taken.
+    case later(whenOverloaded: FastCGIResponse, work: @Sendable () async -> FastCGIResponse)
+}
+
+/// The application behind the transport.
+public protocol FastCGIResponder: Sendable {
+    /// Called on an acceptor thread; must not block. The request is valid only during this call.
+    func respond(to request: borrowing FastCGIRequest) -> FastCGIReply
+}
