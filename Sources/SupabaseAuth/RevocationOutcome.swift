@@ -1,0 +1,47 @@
+/// What one revocation came to, after every attempt, with what a log line and a metric need.
+public struct RevocationOutcome: Sendable, Equatable {
+    public enum Result: Sendable, Equatable {
+        /// Supabase Auth answered 2xx.
+        case revoked
+        /// Supabase Auth says the session cannot be used any more (401/403/404 with a known code).
+        case sessionDead(DeadSession)
+        /// The session may still be alive: the client must keep its cookies and may retry.
+        case failed(RevocationFailure)
+    }
+
+    public enum DeadSession: String, Sendable, Equatable {
+        /// `session_not_found` or `user_not_found`.
+        case sessionNotFound = "session_not_found"
+        /// `bad_jwt` or `no_authorization` whose message says the token expired.
+        case tokenExpired = "token_expired"
+        /// `bad_jwt` or `no_authorization`.
+        case invalidToken = "invalid_token"
+    }
+
+    public enum RevocationFailure: String, Sendable, Equatable {
+        /// 5xx, 429, timeout, refused or reset, after the bounded retries.
+        case unavailable
+        /// Any other 4xx, such as the gateway's "Invalid API key": our configuration is wrong. Not retried.
+        case rejectedConfiguration = "rejected_configuration"
+    }
+
+    public var result: Result
+    /// HTTP attempts made (1...3).
+    public var attempts: Int
+    /// The last HTTP status Supabase Auth answered, nil when the last attempt got no answer.
+    public var upstreamStatus: Int?
+    /// The last error code Supabase Auth gave (`x-sb-error-code`, `code` or `error_code`), if any.
+    public var upstreamErrorCode: String?
+    /// Wall time of the whole revocation, retries and backoff included.
+    public var duration: Duration
+
+    public init(
+        result: Result, attempts: Int, upstreamStatus: Int?, upstreamErrorCode: String? = nil, duration: Duration
+    ) {
+        self.result = result
+        self.attempts = attempts
+        self.upstreamStatus = upstreamStatus
+        self.upstreamErrorCode = upstreamErrorCode
+        self.duration = duration
+    }
+}

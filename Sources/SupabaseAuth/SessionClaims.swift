@@ -1,0 +1,25 @@
+import Foundation
+
+/// The claims of a verified Supabase access token that a logout needs.
+public struct SessionClaims: Sendable, Equatable {
+    /// `sub`: the user id.
+    public var subject: String
+    /// `session_id`: the session the token belongs to.
+    public var sessionID: String
+    /// `exp`.
+    public var expiresAt: Date
+
+    public init(subject: String, sessionID: String, expiresAt: Date) {
+        self.subject = subject
+        self.sessionID = sessionID
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Why a token was refused locally, before any network call.
+public enum TokenRejection: Error, Sendable, Equatable {
+    /// Malformed, badly signed, an algorithm the configured keys do not allow, or `sub`/`session_id` missing.
+    case invalid
+    /// `exp` is past, beyond the leeway.
+    case expired
+}
