@@ -68,12 +68,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Starts and drives the local Supabase Auth stand-in (Tests/Stub) from Swift tests.
+        .target(name: "GoTrueStubSupport", path: "Tests/GoTrueStubSupport"),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "SupabaseAuthTests", dependencies: ["SupabaseAuth", .product(name: "JWTKit", package: "jwt-kit")]),
+        .testTarget(
+            name: "SupabaseAuthTests",
+            dependencies: ["SupabaseAuth", "GoTrueStubSupport", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
         .testTarget(
             name: "LogoutTests",
             dependencies: [
-                "Logout", "FastCGI", "SupabaseAuth",
+                "Logout", "FastCGI", "SupabaseAuth", "GoTrueStubSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
