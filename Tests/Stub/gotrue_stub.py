@@ -1,0 +1,882 @@
+#!/usr/bin/env python3
+"""A local stand-in for Supabase Auth (GoTrue) used by the tests.
+
+Two listeners:
+  * the public API (what SUPABASE_URL points at): logout, the refresh-token grant and the JWKS,
+    answering like supabase/auth behind the hosted gateway;
+  * the admin API: creates users and sessions, injects faults, reports the requests seen.
+
+Start:  gotrue_stub.py --port 0 --admin-port 0 --anon-key KEY --jwt-secret SECRET [--host 127.0.0.1]
+Prints "READY <public url> <admin url>" on stdout once both accept. Python 3 stdlib only;
+ES256 tokens and the JWKS key need the optional `cryptography` package.
+"""
+
+import argparse
+import base64
+import collections
+import datetime
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import signal
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import (
+        decode_dss_signature,
+        encode_dss_signature,
+    )
+
+    HAVE_CRYPTOGRAPHY = True
+except ImportError:  # ES256 stays disabled
+    HAVE_CRYPTOGRAPHY = False
+
+VERBOSE = False
+REQUEST_LOG_LIMIT = 200_000
+BEARER = re.compile(r"^(?:B|b)earer (\S+$)")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+API_VERSION_2024 = datetime.date(2024, 1, 1)
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# base64url, JWT
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text):
+    if isinstance(text, str):
+        text = text.encode("ascii")
+    return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+
+
+def json_bytes(value):
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+class JWTError(Exception):
+    """A token GoTrue would refuse with bad_jwt; `message` follows golang-jwt's wording."""
+
+
+SIGNATURE_INVALID = "signature is invalid"
+TOKEN_EXPIRED = "token has invalid claims: token is expired"
+
+
+class ES256Key:
+    """The stub's own P-256 signing key (only with `cryptography`)."""
+
+    def __init__(self):
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        self.kid = secrets.token_hex(8)
+        numbers = self.private.public_key().public_numbers()
+        self.jwk = {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64url(numbers.x.to_bytes(32, "big")),
+            "y": b64url(numbers.y.to_bytes(32, "big")),
+            "kid": self.kid,
+            "alg": "ES256",
+            "use": "sig",
+            "key_ops": ["verify"],
+        }
+        self.pem = self.private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+
+    def sign(self, signing_input):
+        der = self.private.sign(signing_input, ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def verify_with_jwk(jwk, alg, signing_input, signature):
+    """Verifies an ES256 or RS256 signature with a public JWK; False when it cannot."""
+    if not HAVE_CRYPTOGRAPHY:
+        return False
+    try:
+        if alg == "ES256" and jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
+            if len(signature) != 64:
+                return False
+            public = ec.EllipticCurvePublicNumbers(
+                int.from_bytes(b64url_decode(jwk["x"]), "big"),
+                int.from_bytes(b64url_decode(jwk["y"]), "big"),
+                ec.SECP256R1(),
+            ).public_key()
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
+            public.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+            return True
+        if alg == "RS256" and jwk.get("kty") == "RSA":
+            public = rsa.RSAPublicNumbers(
+                int.from_bytes(b64url_decode(jwk["e"]), "big"),
+                int.from_bytes(b64url_decode(jwk["n"]), "big"),
+            ).public_key()
+            public.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+            return True
+    except (InvalidSignature, KeyError, ValueError, TypeError):
+        return False
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# State
+
+
+class State:
+    """Users, sessions, refresh tokens, faults and the request log, behind one lock."""
+
+    def __init__(self, jwt_secret, es256_key):
+        self.lock = threading.Lock()
+        self.jwt_secret = jwt_secret.encode("utf-8")
+        self.es256 = es256_key
+        self.issuer = ""  # set once the public port is known
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.users = {}  # user_id -> {"id","email","created_at"}
+            self.sessions = {}  # session_id -> {"id","user_id","alg","expires_in"}
+            self.refresh_tokens = {}  # token -> session_id
+            self.faults = []  # dicts, in order received
+            self.requests = collections.deque(maxlen=REQUEST_LOG_LIMIT)
+            self.extra_keys = []  # public JWKs added through the admin API
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def mint_access_token(self, user, session_id, alg, expires_in):
+        now = int(time.time())
+        header = {"alg": alg, "typ": "JWT"}
+        if alg == "ES256":
+            header["kid"] = self.es256.kid
+        claims = {
+            "iss": self.issuer,
+            "sub": user["id"],
+            "aud": "authenticated",
+            "exp": now + expires_in,
+            "iat": now,
+            "email": user["email"],
+            "phone": "",
+            "app_metadata": {"provider": "email", "providers": ["email"]},
+            "user_metadata": {},
+            "role": "authenticated",
+            "aal": "aal1",
+            "amr": [{"method": "password", "timestamp": now}],
+            "session_id": session_id,
+            "is_anonymous": False,
+        }
+        signing_input = (b64url(json_bytes(header)) + "." + b64url(json_bytes(claims))).encode("ascii")
+        if alg == "ES256":
+            signature = self.es256.sign(signing_input)
+        else:
+            signature = hmac.new(self.jwt_secret, signing_input, hashlib.sha256).digest()
+        return signing_input.decode("ascii") + "." + b64url(signature), now + expires_in
+
+    def verify_access_token(self, token):
+        """Returns the claims of a token GoTrue would accept, or raises JWTError."""
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise JWTError(SIGNATURE_INVALID)
+        try:
+            header = json.loads(b64url_decode(parts[0]))
+            claims = json.loads(b64url_decode(parts[1]))
+            signature = b64url_decode(parts[2])
+        except (ValueError, TypeError):
+            raise JWTError(SIGNATURE_INVALID)
+        if not isinstance(header, dict) or not isinstance(claims, dict):
+            raise JWTError(SIGNATURE_INVALID)
+        signing_input = (parts[0] + "." + parts[1]).encode("ascii")
+        alg = header.get("alg")
+        kid = header.get("kid")
+        if not self._signature_valid(alg, kid, signing_input, signature):
+            raise JWTError(SIGNATURE_INVALID)
+        now = time.time()
+        exp = claims.get("exp")
+        if isinstance(exp, (int, float)) and now > exp:
+            raise JWTError(TOKEN_EXPIRED)
+        nbf = claims.get("nbf")
+        if isinstance(nbf, (int, float)) and now < nbf:
+            raise JWTError("token has invalid claims: token is not valid yet")
+        return claims
+
+    def _signature_valid(self, alg, kid, signing_input, signature):
+        if isinstance(kid, str):
+            with self.lock:
+                jwks = list(self.extra_keys)
+            if self.es256 is not None:
+                jwks.append(self.es256.jwk)
+            for jwk in jwks:
+                if jwk.get("kid") == kid:
+                    return verify_with_jwk(jwk, alg, signing_input, signature)
+        if alg == "HS256":
+            expected = hmac.new(self.jwt_secret, signing_input, hashlib.sha256).digest()
+            return hmac.compare_digest(expected, signature)
+        return False
+
+    def jwks(self):
+        with self.lock:
+            keys = list(self.extra_keys)
+        if self.es256 is not None:
+            keys.insert(0, self.es256.jwk)
+        return {"keys": keys}
+
+    # -- users and sessions (call with the lock held) ------------------------------------------
+
+    def _ensure_user(self, user_id):
+        user = self.users.get(user_id)
+        if user is None:
+            user = {
+                "id": user_id,
+                "email": "user-%s@example.test" % user_id[:8].lower(),
+                "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            }
+            self.users[user_id] = user
+        return user
+
+    def _new_refresh_token(self, session_id):
+        token = secrets.token_urlsafe(9)
+        self.refresh_tokens[token] = session_id
+        return token
+
+    def _delete_sessions(self, session_ids):
+        session_ids = set(session_ids)
+        for session_id in session_ids:
+            self.sessions.pop(session_id, None)
+        # A session's refresh tokens go with it.
+        for token in [t for t, s in self.refresh_tokens.items() if s in session_ids]:
+            del self.refresh_tokens[token]
+
+    def _user_session_ids(self, user_id):
+        return [s["id"] for s in self.sessions.values() if s["user_id"] == user_id]
+
+    def create_session(self, user_id, expires_in, alg):
+        with self.lock:
+            user = self._ensure_user(user_id or str(uuid.uuid4()))
+            session_id = str(uuid.uuid4())
+            self.sessions[session_id] = {
+                "id": session_id,
+                "user_id": user["id"],
+                "alg": alg,
+                "expires_in": expires_in,
+            }
+            refresh_token = self._new_refresh_token(session_id)
+        access_token, expires_at = self.mint_access_token(user, session_id, alg, expires_in)
+        return {
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "session_id": session_id,
+            "user_id": user["id"],
+            "expires_at": expires_at,
+        }
+
+    def live_sessions(self, user_id):
+        with self.lock:
+            return [s["id"] for s in self.sessions.values() if user_id is None or s["user_id"] == user_id]
+
+    def delete_user(self, user_id):
+        with self.lock:
+            self.users.pop(user_id, None)
+            self._delete_sessions(self._user_session_ids(user_id))
+
+    def refresh(self, refresh_token):
+        """Rotates a refresh token; returns (user, session, new refresh token) or None."""
+        with self.lock:
+            session_id = self.refresh_tokens.pop(refresh_token, None)
+            session = self.sessions.get(session_id) if session_id else None
+            user = self.users.get(session["user_id"]) if session else None
+            if user is None:
+                return None
+            return user, dict(session), self._new_refresh_token(session_id)
+
+    # -- faults and the request log ------------------------------------------------------------
+
+    def add_fault(self, fault):
+        with self.lock:
+            self.faults.append(fault)
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
+    def take_fault(self):
+        """Consumes one use of the first fault that applies to a request (not "refuse")."""
+        with self.lock:
+            for index, fault in enumerate(self.faults):
+                if fault["kind"] == "refuse":
+                    continue
+                times = fault.get("times", 1)
+                if times is None or times < 0:
+                    return dict(fault)
+                if times == 0:
+                    continue
+                fault["times"] = times - 1
+                if fault["times"] == 0:
+                    del self.faults[index]
+                return dict(fault)
+        return None
+
+    def record(self, entry):
+        with self.lock:
+            self.requests.append(entry)
+
+    def recorded(self):
+        with self.lock:
+            return list(self.requests)
+
+    def clear_requests(self):
+        with self.lock:
+            self.requests.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP plumbing shared by both listeners
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def server_bind(self):
+        # HTTPServer.server_bind resolves the host name, which can stall on a broken resolver.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = host
+        self.server_port = port
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, OSError, ValueError)):
+            return
+        log("gotrue-stub: handler error: %r" % (error,))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "gotrue-stub"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = 120  # idle keep-alive connections end eventually
+
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        pass
+
+    def log_request(self, code="-", size="-"):
+        if VERBOSE:
+            log("gotrue-stub: %s %s" % (self.command, urlsplit(self.path).path))
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send(self, status, body=b"", headers=None, content_type="application/json"):
+        """Writes a whole response in one write, always with Content-Length."""
+        self.log_request(status)
+        reason = self.responses.get(status, ("",))[0]
+        lines = ["HTTP/1.1 %d %s" % (status, reason), "Content-Length: %d" % len(body)]
+        if body:
+            lines.append("Content-Type: " + content_type)
+        lines.append("Date: " + self.date_time_string())
+        for name, value in (headers or {}).items():
+            lines.append("%s: %s" % (name, value))
+        if self.close_connection:
+            lines.append("Connection: close")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+
+    def send_json(self, status, value, headers=None):
+        self.send(status, json_bytes(value), headers)
+
+    def split_path(self):
+        parts = urlsplit(self.path)
+        return parts.path, parts.query, parse_qs(parts.query, keep_blank_values=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def gotrue_error(handler, status, error_code, message):
+    """Answers the way supabase/auth does, in the shape the request's API version asks for."""
+    if api_version_2024(handler.headers.get("X-Supabase-Api-Version")):
+        body = {"code": error_code, "message": message}
+    else:
+        body = {"code": status, "error_code": error_code, "msg": message}
+    handler.send_json(status, body, {"x-sb-error-code": error_code})
+
+
+def api_version_2024(value):
+    if not value:
+        return False
+    try:
+        return datetime.date.fromisoformat(value.strip()) >= API_VERSION_2024
+    except ValueError:
+        return False
+
+
+FAULT_ERRORS = {
+    429: ("over_request_rate_limit", "Request rate limit reached"),
+}
+
+
+class PublicHandler(Handler):
+    state = None  # set by PublicListener
+    listener = None
+    anon_key = ""
+
+    def setup(self):
+        super().setup()
+        self.listener.track(self.connection)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            self.listener.untrack(self.connection)
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def dispatch(self, method):
+        path, query, params = self.split_path()
+        body = self.read_body()
+        if path.startswith("/auth/v1/"):
+            self.state.record(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "headers": {name.lower(): value for name, value in self.headers.items()},
+                }
+            )
+        if path in ("/auth/v1/logout", "/auth/v1/token") and self.apply_fault():
+            return
+        if path == "/auth/v1/.well-known/jwks.json" and method == "GET":
+            self.send_json(200, self.state.jwks())
+            return
+        if path == "/auth/v1/logout" and method == "POST":
+            if self.gateway_allows():
+                self.logout(params)
+            return
+        if path == "/auth/v1/token" and method == "POST":
+            if self.gateway_allows():
+                self.token(params, body)
+            return
+        if path in ("/auth/v1/logout", "/auth/v1/token", "/auth/v1/.well-known/jwks.json"):
+            gotrue_error(self, 405, "method_not_allowed", "Method not allowed")
+            return
+        gotrue_error(self, 404, "not_found", "Not found")
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def apply_fault(self):
+        """Applies the next fault; True when the request has been dealt with."""
+        fault = self.state.take_fault()
+        if fault is None:
+            return False
+        kind = fault["kind"]
+        if kind == "delay":
+            time.sleep(max(0, fault.get("ms", 0)) / 1000.0)
+            return False
+        if kind == "reset":
+            self.reset_connection()
+            return True
+        if kind == "status":
+            status = int(fault.get("status", 500))
+            error_code, message = FAULT_ERRORS.get(status, ("unexpected_failure", "Unexpected failure"))
+            gotrue_error(self, status, error_code, message)
+            return True
+        return False
+
+    def reset_connection(self):
+        # SO_LINGER {on, 0 s}: close() sends RST instead of FIN. The buffered reader holds a
+        # reference to the socket, so it must go first for close() to release the descriptor.
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()
+            self.connection.close()
+        except OSError:
+            pass
+
+    # -- gateway and authentication ----------------------------------------------------------
+
+    def gateway_allows(self):
+        key = self.headers.get("apikey")
+        if key == self.anon_key:
+            return True
+        if not key:
+            body = {
+                "message": "No API key found in request",
+                "hint": "No `apikey` request header or url param was found.",
+            }
+        else:
+            body = {
+                "message": "Invalid API key",
+                "hint": "Double check your Supabase `anon` or `service_role` API key.",
+            }
+        self.send_json(401, body)
+        return False
+
+    def authenticate(self):
+        """GoTrue's requireAuthentication: returns (user_id, session_id or None) or answers an error."""
+        match = BEARER.match(self.headers.get("Authorization", ""))
+        if not match:
+            gotrue_error(self, 401, "no_authorization", "This endpoint requires a valid Bearer token")
+            return None
+        try:
+            claims = self.state.verify_access_token(match.group(1))
+        except JWTError as error:
+            gotrue_error(self, 403, "bad_jwt", "invalid JWT: unable to parse or verify signature, %s" % error)
+            return None
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or subject == "":
+            gotrue_error(self, 403, "bad_jwt", "invalid claim: missing sub claim")
+            return None
+        if not UUID_RE.match(subject):
+            gotrue_error(self, 400, "bad_jwt", "invalid claim: sub claim must be a UUID")
+            return None
+        with self.state.lock:
+            user_known = subject in self.state.users
+        if not user_known:
+            gotrue_error(self, 403, "user_not_found", "User from sub claim in JWT does not exist")
+            return None
+        session_id = claims.get("session_id")
+        if not session_id or session_id == NIL_UUID:
+            return subject, None
+        if not isinstance(session_id, str) or not UUID_RE.match(session_id):
+            gotrue_error(self, 403, "bad_jwt", "invalid claim: session_id claim must be a UUID")
+            return None
+        with self.state.lock:
+            session_known = session_id in self.state.sessions
+        if not session_known:
+            gotrue_error(self, 403, "session_not_found", "Session from session_id claim in JWT does not exist")
+            return None
+        return subject, session_id
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    def logout(self, params):
+        authenticated = self.authenticate()
+        if authenticated is None:
+            return
+        user_id, session_id = authenticated
+        scope = params.get("scope", [""])[0]
+        if scope not in ("", "local", "global", "others"):
+            gotrue_error(self, 400, "validation_failed", 'Unsupported logout scope "%s"' % scope)
+            return
+        state = self.state
+        with state.lock:
+            if session_id is None:
+                # No session in the token: GoTrue revokes every refresh token of the user.
+                user_sessions = set(state._user_session_ids(user_id))
+                for token in [t for t, s in state.refresh_tokens.items() if s in user_sessions]:
+                    del state.refresh_tokens[token]
+            elif scope == "local":
+                state._delete_sessions([session_id])
+            elif scope == "others":
+                state._delete_sessions([s for s in state._user_session_ids(user_id) if s != session_id])
+            else:  # "global", and GoTrue's default when no scope is given
+                state._delete_sessions(state._user_session_ids(user_id))
+        self.send(204)
+
+    def token(self, params, body):
+        grant_type = params.get("grant_type", [""])[0]
+        if grant_type != "refresh_token":
+            gotrue_error(self, 400, "validation_failed", "unsupported_grant_type")
+            return
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            gotrue_error(self, 400, "bad_json", "Could not parse request body as JSON")
+            return
+        refresh_token = payload.get("refresh_token") if isinstance(payload, dict) else None
+        if not isinstance(refresh_token, str) or not refresh_token:
+            gotrue_error(self, 400, "validation_failed", "refresh_token required")
+            return
+        rotated = self.state.refresh(refresh_token)
+        if rotated is None:
+            gotrue_error(
+                self, 400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"
+            )
+            return
+        user, session, new_refresh_token = rotated
+        expires_in = session["expires_in"]
+        access_token, expires_at = self.state.mint_access_token(user, session["id"], session["alg"], expires_in)
+        self.send_json(
+            200,
+            {
+                "access_token": access_token,
+                "token_type": "bearer",
+                "expires_in": expires_in,
+                "expires_at": expires_at,
+                "refresh_token": new_refresh_token,
+                "user": {
+                    "id": user["id"],
+                    "aud": "authenticated",
+                    "role": "authenticated",
+                    "email": user["email"],
+                    "phone": "",
+                    "app_metadata": {"provider": "email", "providers": ["email"]},
+                    "user_metadata": {},
+                    "identities": [],
+                    "created_at": user["created_at"],
+                    "updated_at": user["created_at"],
+                    "is_anonymous": False,
+                },
+            },
+        )
+
+
+class PublicListener:
+    """The public listening socket, which the "refuse" fault closes and a clear reopens."""
+
+    def __init__(self, host, port, state, anon_key):
+        self.host = host
+        self.port = port
+        self.lock = threading.Lock()
+        self.connections = set()
+        self.handler = type(
+            "BoundPublicHandler", (PublicHandler,), {"state": state, "listener": self, "anon_key": anon_key}
+        )
+        self.server = None
+        self.thread = None
+        self.open()
+
+    def open(self):
+        with self.lock:
+            if self.server is not None:
+                return
+            server = QuietServer((self.host, self.port), self.handler)
+            self.port = server.server_address[1]
+            self.server = server
+            self.thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+            self.thread.start()
+
+    def close(self):
+        """Stops accepting and drops every open connection, so clients see refused connections."""
+        with self.lock:
+            server, self.server = self.server, None
+            connections = list(self.connections)
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def track(self, connection):
+        with self.lock:
+            self.connections.add(connection)
+
+    def untrack(self, connection):
+        with self.lock:
+            self.connections.discard(connection)
+
+
+# ---------------------------------------------------------------------------------------------
+# Admin API
+
+
+class AdminHandler(Handler):
+    state = None
+    public = None
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def dispatch(self, method):
+        path, _, params = self.split_path()
+        body = self.read_body()
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            self.send_json(400, {"error": "body is not JSON"})
+            return
+        if not isinstance(payload, dict):
+            self.send_json(400, {"error": "body must be a JSON object"})
+            return
+        route = (method, path)
+        state = self.state
+        if route == ("POST", "/admin/sessions"):
+            self.create_session(payload)
+        elif route == ("GET", "/admin/sessions"):
+            user_id = params.get("user_id", [None])[0]
+            self.send_json(200, {"sessions": state.live_sessions(user_id)})
+        elif method == "DELETE" and path.startswith("/admin/users/"):
+            state.delete_user(path[len("/admin/users/"):])
+            self.send(204)
+        elif route == ("POST", "/admin/faults"):
+            self.add_fault(payload)
+        elif route == ("DELETE", "/admin/faults"):
+            state.clear_faults()
+            self.public.open()
+            self.send(204)
+        elif route == ("GET", "/admin/requests"):
+            self.send_json(200, {"requests": state.recorded()})
+        elif route == ("DELETE", "/admin/requests"):
+            state.clear_requests()
+            self.send(204)
+        elif route == ("POST", "/admin/reset"):
+            state.reset()
+            self.public.open()
+            self.send(204)
+        elif route == ("GET", "/admin/jwks_private"):
+            if state.es256 is None:
+                self.send_json(404, {"error": "ES256 is not enabled"})
+            else:
+                self.send_json(200, {"pem": state.es256.pem, "kid": state.es256.kid})
+        elif route == ("POST", "/admin/jwks"):
+            keys = payload.get("keys")
+            if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
+                self.send_json(400, {"error": "keys must be a list of JWKs"})
+                return
+            with state.lock:
+                state.extra_keys.extend(keys)
+            self.send(204)
+        else:
+            self.send_json(404, {"error": "no such admin route"})
+
+    def create_session(self, payload):
+        user_id = payload.get("user_id")
+        expires_in = payload.get("expires_in", 3600)
+        alg = payload.get("alg", "HS256")
+        if user_id is not None and not isinstance(user_id, str):
+            self.send_json(400, {"error": "user_id must be a string"})
+        elif not isinstance(expires_in, int) or isinstance(expires_in, bool):
+            self.send_json(400, {"error": "expires_in must be an integer"})
+        elif alg not in ("HS256", "ES256"):
+            self.send_json(400, {"error": "alg must be HS256 or ES256"})
+        elif alg == "ES256" and self.state.es256 is None:
+            self.send_json(400, {"error": "ES256 is not enabled (no cryptography package)"})
+        else:
+            self.send_json(201, self.state.create_session(user_id or None, expires_in, alg))
+
+    def add_fault(self, payload):
+        kind = payload.get("kind")
+        times = payload.get("times")
+        if kind == "status":
+            status = payload.get("status")
+            if not isinstance(status, int) or not 100 <= status <= 599:
+                self.send_json(400, {"error": "status must be an HTTP status"})
+                return
+            fault = {"kind": "status", "status": status, "times": 1 if times is None else times}
+        elif kind == "delay":
+            ms = payload.get("ms")
+            if not isinstance(ms, (int, float)) or ms < 0:
+                self.send_json(400, {"error": "ms must be a non-negative number"})
+                return
+            fault = {"kind": "delay", "ms": ms, "times": -1 if times is None else times}
+        elif kind == "reset":
+            fault = {"kind": "reset", "times": 1 if times is None else times}
+        elif kind == "refuse":
+            fault = {"kind": "refuse"}
+        else:
+            self.send_json(400, {"error": "kind must be status, delay, reset or refuse"})
+            return
+        if "times" in fault and not isinstance(fault["times"], int):
+            self.send_json(400, {"error": "times must be an integer"})
+            return
+        self.state.add_fault(fault)
+        if kind == "refuse":
+            self.public.close()
+        self.send(204)
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+
+
+def main(argv=None):
+    global VERBOSE
+    parser = argparse.ArgumentParser(description="Local stand-in for Supabase Auth (GoTrue).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--admin-port", type=int, default=0)
+    parser.add_argument("--anon-key", required=True)
+    parser.add_argument("--jwt-secret", required=True)
+    parser.add_argument("--verbose", action="store_true", help="log method and path of each request")
+    args = parser.parse_args(argv)
+    VERBOSE = args.verbose
+
+    state = State(args.jwt_secret, ES256Key() if HAVE_CRYPTOGRAPHY else None)
+    public = PublicListener(args.host, args.port, state, args.anon_key)
+    public_url = "http://%s:%d" % (args.host, public.port)
+    state.issuer = public_url + "/auth/v1"
+
+    admin_handler = type("BoundAdminHandler", (AdminHandler,), {"state": state, "public": public})
+    admin = QuietServer((args.host, args.admin_port), admin_handler)
+    threading.Thread(target=admin.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    sys.stdout.write("READY %s http://%s:%d\n" % (public_url, args.host, admin.server_address[1]))
+    sys.stdout.flush()
+    if not HAVE_CRYPTOGRAPHY:
+        log("gotrue-stub: cryptography not installed, ES256 disabled")
+
+    while not stop.wait(1.0):
+        pass
+    admin.shutdown()
+    admin.server_close()
+    public.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
