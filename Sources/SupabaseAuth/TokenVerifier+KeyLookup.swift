@@ -1,0 +1,37 @@
+import Foundation
+import JWTKit
+
+/// Why no key could verify a token: a short, fixed label for debug logs.
+enum KeyLookupFailure: String, Error {
+    case algorithmNotAllowed = "algorithm_not_allowed"
+    case missingKeyID = "missing_kid"
+    case unknownKeyID = "unknown_kid"
+    case algorithmMismatch = "algorithm_mismatch"
+}
+
+extension TokenVerifier {
+    /// The configured key that may verify a token with this `alg` and `kid`.
+    ///
+    /// The token's `alg` only selects between the HMAC secret and the JWKS; the key itself
+    /// decides its algorithm, so an HS256 token can never be checked against a public key.
+    func verificationKey(
+        algorithm: String, keyID: String?, now: Date
+    ) async -> Result<any JWTAlgorithm, KeyLookupFailure> {
+        if algorithm == "HS256" {
+            guard let hmacKey else { return .failure(.algorithmNotAllowed) }
+            return .success(hmacKey)
+        }
+        guard let jwksSource, algorithm != "none", !algorithm.hasPrefix("HS") else {
+            return .failure(.algorithmNotAllowed)
+        }
+        guard let keyID, !keyID.isEmpty else { return .failure(.missingKeyID) }
+
+        var key = jwksKeys.withLock { $0.keysByID[keyID] }
+        if key == nil, jwksSource.refetchesOnUnknownKeyID, await refetchForUnknownKeyID(now: now) {
+            key = jwksKeys.withLock { $0.keysByID[keyID] }
+        }
+        guard let key else { return .failure(.unknownKeyID) }
+        guard key.name == algorithm else { return .failure(.algorithmMismatch) }
+        return .success(key)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import JWTKit
+import Logging
+import Synchronization
+
+/// Checks a Supabase access token locally, before any network call: its JWS signature
+/// against a configured key, then `exp`, `sub` and `session_id`.
+///
+/// - HS256 tokens are checked against the HMAC secret (`SUPABASE_JWT_SECRET`, its UTF-8 bytes,
+///   as Supabase Auth uses it); their `kid`, if any, is ignored.
+/// - Asymmetric tokens (ES256, RS256, or any other algorithm a JWKS key declares) are checked
+///   against the JWKS key their `kid` names, and only when the token's `alg` is that key's algorithm.
+/// - Both kinds may be configured at once, as during a Supabase signing-key rotation.
+/// - `none`, an HS256 token without a secret, an asymmetric token without a JWKS, and any
+///   algorithm/key mismatch are rejected as ``TokenRejection/invalid``.
+///
+/// Verification itself is synchronous crypto on an immutable key snapshot (no actor hop);
+/// `verify` suspends only while a token naming an unknown `kid` waits for a JWKS refetch.
+///
+/// JWKS refresh, for a ``JWKSSource/url(fetch:)`` source: fetched in `init` (a failure there is
+/// logged, not thrown: tokens for unknown kids are refused until a fetch succeeds), and again when
+/// a token names an unknown `kid`, at most once per `jwksRefetchInterval` of the `now` passed to
+/// ``verify(_:now:)``; concurrent misses share one fetch. A failed or empty fetch keeps the keys
+/// already held. ``reload()`` re-reads a file or refetches a URL at any time (e.g. on SIGHUP).
+public final class TokenVerifier: Sendable {
+    /// The shortest HMAC secret accepted, in bytes: the SHA-256 output size (RFC 7518 §3.2).
+    /// jwt-kit asserts on shorter keys in debug builds; release builds would accept them, so the
+    /// initialiser refuses them outright.
+    public static let minimumHMACSecretBytes = 32
+
+    /// Tokens longer than this are refused unparsed. Supabase access tokens are well under it,
+    /// even with large `app_metadata`.
+    public static let maximumTokenBytes = 16 * 1024
+
+    let hmacKey: (any JWTAlgorithm)?
+    let jwksSource: JWKSSource?
+    let jwksKeys: Mutex<JWKSKeySet>
+    let refetch: Mutex<JWKSRefetchState>
+    let leeway: TimeInterval
+    let jwksRefetchInterval: TimeInterval
+    let parser = DefaultJWTParser()
+    let logger: Logger
+    let onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)?
+
+    /// Builds the verifier and loads the JWKS, if any.
+    ///
+    /// - Parameters:
+    ///   - hmacSecret: the HS256 secret, at least ``minimumHMACSecretBytes`` bytes; nil: HS256 tokens are refused.
+    ///   - jwks: where the ES256/RS256 keys come from; nil: asymmetric tokens are refused.
+    ///   - leeway: how long past `exp` a token is still accepted, for clock skew.
+    ///   - jwksRefetchInterval: the least time between two refetches triggered by unknown `kid`s.
+    ///   - logger: for JWKS loads (info/warning) and rejection reasons (debug); never logs a token or key.
+    ///   - onJWKSLoad: called after every JWKS load attempt (start, refetch, reload) with whether it
+    ///     succeeded, for metrics.
+    /// - Throws: ``TokenVerifierError``: no key source at all, a short secret, or a JWKS file that
+    ///   cannot be read or holds no usable key. A URL source that fails here does not throw.
+    public init(
+        hmacSecret: String?,
+        jwks: JWKSSource?,
+        leeway: Duration = .seconds(30),
+        jwksRefetchInterval: Duration = .seconds(60),
+        logger: Logger,
+        onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)? = nil
+    ) async throws {
+        guard hmacSecret != nil || jwks != nil else {
+            throw TokenVerifierError.noKeysConfigured
+        }
+        if let hmacSecret {
+            guard hmacSecret.utf8.count >= Self.minimumHMACSecretBytes else {
+                throw TokenVerifierError.hmacSecretTooShort(minimumBytes: Self.minimumHMACSecretBytes)
+            }
+            let collection = JWTKeyCollection()
+            await collection.add(hmac: HMACKey(from: hmacSecret), digestAlgorithm: .sha256, kid: "hmac")
+            self.hmacKey = try await collection.getKey(for: "hmac")
+        } else {
+            self.hmacKey = nil
+        }
+        self.jwksSource = jwks
+        self.jwksKeys = Mutex(.empty)
+        self.refetch = Mutex(JWKSRefetchState())
+        self.leeway = leeway.timeInterval
+        self.jwksRefetchInterval = jwksRefetchInterval.timeInterval
+        self.logger = logger
+        self.onJWKSLoad = onJWKSLoad
+
+        switch jwks {
+        case nil:
+            break
+        case .file?:
+            try await loadJWKS()
+        case .url?:
+            try? await loadJWKS()
+        }
+    }
+
+    /// Verifies `token` (the compact JWS, without `Bearer `) as of `now`.
+    ///
+    /// Never throws or traps on hostile input: anything malformed is ``TokenRejection/invalid``.
+    public func verify(_ token: String, now: Date) async -> Result<SessionClaims, TokenRejection> {
+        let bytes = Array(token.utf8)
+        guard bytes.count <= Self.maximumTokenBytes else {
+            return reject(.invalid, reason: "too_long")
+        }
+        let header: JWTHeader
+        let payload: SupabaseAccessTokenPayload
+        let signature: Data
+        do {
+            (header, payload, signature) = try parser.parse(bytes, as: SupabaseAccessTokenPayload.self)
+        } catch {
+            return reject(.invalid, reason: "malformed")
+        }
+        // RFC 7515 §4.1.11: an extension this verifier does not understand must not be ignored.
+        guard header.fields["crit"] == nil, let algorithm = header.alg else {
+            return reject(.invalid, reason: "unsupported_header")
+        }
+
+        let key: any JWTAlgorithm
+        switch await verificationKey(algorithm: algorithm, keyID: header.kid, now: now) {
+        case .success(let found): key = found
+        case .failure(let reason): return reject(.invalid, reason: reason.rawValue)
+        }
+
+        // The signing input is everything before the second period; parse() checked there are two.
+        guard let lastPeriod = bytes.lastIndex(of: UInt8(ascii: ".")),
+            (try? key.verify(signature, signs: bytes[..<lastPeriod])) == true
+        else {
+            return reject(.invalid, reason: "bad_signature")
+        }
+
+        return claims(from: payload, now: now)
+    }
+
+    /// Re-reads the JWKS file or refetches the JWKS URL now, whatever the refetch interval.
+    /// On failure the keys already held stay in use.
+    public func reload() async throws {
+        guard jwksSource != nil else { return }
+        try await loadJWKS()
+    }
+
+    /// How many JWKS keys are in use now.
+    public var jwksKeyCount: Int {
+        jwksKeys.withLock { $0.keysByID.count }
+    }
+
+    private func claims(from payload: SupabaseAccessTokenPayload, now: Date) -> Result<SessionClaims, TokenRejection> {
+        guard let expiresAt = payload.expiresAt, expiresAt.isFinite else {
+            return reject(.invalid, reason: "missing_exp")
+        }
+        guard let subject = payload.subject, !subject.isEmpty,
+            let sessionID = payload.sessionID, !sessionID.isEmpty
+        else {
+            return reject(.invalid, reason: "missing_claim")
+        }
+        let expiry = Date(timeIntervalSince1970: expiresAt)
+        guard now.timeIntervalSince(expiry) < leeway else {
+            return reject(.expired, reason: "expired")
+        }
+        return .success(SessionClaims(subject: subject, sessionID: sessionID, expiresAt: expiry))
+    }
+
+    private func reject(_ rejection: TokenRejection, reason: String) -> Result<SessionClaims, TokenRejection> {
+        logger.debug("access token refused", metadata: ["token.rejection_reason": "\(reason)"])
+        return .failure(rejection)
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
