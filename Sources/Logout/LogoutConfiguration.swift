@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import SupabaseAuth
+
+/// Every setting of the responder, validated once at start-up.
+public struct LogoutConfiguration: Sendable {
+    public enum SameSite: String, Sendable {
+        case strict = "Strict"
+        case lax = "Lax"
+        case none = "None"
+    }
+
+    // Supabase Auth
+    public var supabaseURL: String
+    public var anonKey: String
+    public var jwtSecret: String?
+    public var jwksFile: String?
+    public var jwksURL: String?
+    public var upstreamTimeout: Duration
+
+    // Transport
+    /// `unix:/path` or `host:port`; nil: the socket systemd or spawn-fcgi passed.
+    public var listen: String?
+    /// Acceptor threads; nil: chosen from the core count.
+    public var workers: Int?
+    public var maxInFlight: Int
+    public var drainTimeout: Duration
+
+    // The endpoint
+    public var defaultScope: RevocationScope
+    public var cookieName: String
+    public var cookieDomain: String?
+    public var cookiePath: String
+    public var cookieSecure: Bool
+    public var cookieSameSite: SameSite
+    public var csrfCookie: String
+    public var csrfSecret: String?
+    /// Origins allowed on cookie requests; nil: any.
+    public var allowedOrigins: [String]?
+    /// `Clear-Site-Data` value; nil: never sent.
+    public var clearSiteData: String?
+    /// `Strict-Transport-Security` value; nil: never sent.
+    public var hsts: String?
+
+    public var logLevel: Logger.Level
+
+    /// The settings, or the first one that is missing or malformed.
+    public static func load(from source: SettingsSource) throws(ConfigurationError) -> LogoutConfiguration {
+        guard let url = source.value("SUPABASE_URL") else { throw .missing("SUPABASE_URL") }
+        guard let projectHost = Self.projectHost(of: url) else {
+            throw .malformed("SUPABASE_URL", "an http(s) URL such as https://abcd.supabase.co")
+        }
+        let supabaseURL = String(url.reversed().drop(while: { $0 == "/" }).reversed())
+        guard let anonKey = try source.secret("SUPABASE_ANON_KEY") else { throw .missing("SUPABASE_ANON_KEY") }
+        try requireHeaderSafe(anonKey, "SUPABASE_ANON_KEY")
+
+        let jwtSecret = try source.secret("SUPABASE_JWT_SECRET")
+        let jwksFile = source.value("SUPABASE_JWKS_FILE")
+        var jwksURL = source.value("SUPABASE_JWKS_URL")
+        if let explicit = jwksURL, projectHostOrNil(explicit) == nil {
+            throw .malformed("SUPABASE_JWKS_URL", "an http(s) URL")
+        }
+        if jwtSecret == nil, jwksFile == nil, jwksURL == nil {
+            jwksURL = supabaseURL + "/auth/v1/.well-known/jwks.json"
+        }
+
+        let scopeText = source.value("LOGOUT_SCOPE") ?? "local"
+        guard let scope = RevocationScope(rawValue: scopeText) else {
+            throw .malformed("LOGOUT_SCOPE", "local, global or others")
+        }
+        let cookieName = source.value("LOGOUT_COOKIE_NAME") ?? "sb-\(projectHost.split(separator: ".").first ?? "")-auth-token"
+        try requireCookieName(cookieName, "LOGOUT_COOKIE_NAME")
+        let csrfCookie = source.value("LOGOUT_CSRF_COOKIE") ?? "csrf_token"
+        try requireCookieName(csrfCookie, "LOGOUT_CSRF_COOKIE")
+
+        let cookieDomain = source.value("LOGOUT_COOKIE_DOMAIN")
+        if let cookieDomain { try requireAttributeSafe(cookieDomain, "LOGOUT_COOKIE_DOMAIN") }
+        let cookiePath = source.value("LOGOUT_COOKIE_PATH") ?? "/"
+        guard cookiePath.hasPrefix("/") else { throw .malformed("LOGOUT_COOKIE_PATH", "a path starting with /") }
+        try requireAttributeSafe(cookiePath, "LOGOUT_COOKIE_PATH")
+        let cookieSecure = try boolean(source.value("LOGOUT_COOKIE_SECURE"), default: true, "LOGOUT_COOKIE_SECURE")
+        let sameSiteText = source.value("LOGOUT_COOKIE_SAMESITE") ?? "Lax"
+        guard let sameSite = SameSite.allCases.first(where: { $0.rawValue.lowercased() == sameSiteText.lowercased() }) else {
+            throw .malformed("LOGOUT_COOKIE_SAMESITE", "Strict, Lax or None")
+        }
+
+        let csrfSecret = try source.secret("LOGOUT_CSRF_SECRET")
+        var allowedOrigins: [String]?
+        if let list = source.value("LOGOUT_ALLOWED_ORIGINS") {
+            let origins = list.split(separator: ",").map { Origin.normalized($0.trimmingCharacters(in: .whitespaces)) }
+                .filter { !$0.isEmpty }
+            guard !origins.isEmpty, origins.allSatisfy({ $0.contains("://") }) else {
+                throw .malformed("LOGOUT_ALLOWED_ORIGINS", "comma-separated origins such as https://app.example.com")
+            }
+            allowedOrigins = origins
+        }
+
+        let clearSiteData = try optionalHeader(source.raw("LOGOUT_CLEAR_SITE_DATA"), default: "\"cookies\", \"storage\"", "LOGOUT_CLEAR_SITE_DATA")
+        let hsts = try optionalHeader(source.raw("LOGOUT_HSTS"), default: "max-age=31536000; includeSubDomains", "LOGOUT_HSTS")
+
+        let listen = source.value("LOGOUT_LISTEN")
+        if let listen, !(listen.hasPrefix("unix:/") || listen.contains(":")) {
+            throw .malformed("LOGOUT_LISTEN", "unix:/path or host:port")
+        }
+        let workers = try source.value("LOGOUT_WORKERS").map { text throws(ConfigurationError) in
+            try positiveInteger(text, "LOGOUT_WORKERS", max: 1024)
+        }
+        let maxInFlight = try positiveInteger(source.value("LOGOUT_MAX_INFLIGHT") ?? "1024", "LOGOUT_MAX_INFLIGHT", max: 1_000_000)
+        let timeoutMs = try positiveInteger(source.value("LOGOUT_UPSTREAM_TIMEOUT_MS") ?? "3000", "LOGOUT_UPSTREAM_TIMEOUT_MS", max: 600_000)
+        let drainMs = try positiveInteger(source.value("LOGOUT_DRAIN_TIMEOUT_MS") ?? "10000", "LOGOUT_DRAIN_TIMEOUT_MS", max: 3_600_000)
+        let levelText = (source.value("LOGOUT_LOG_LEVEL") ?? "info").lowercased()
+        guard let logLevel = Logger.Level(rawValue: levelText) else {
+            throw .malformed("LOGOUT_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical")
+        }
+
+        return LogoutConfiguration(
+            supabaseURL: supabaseURL, anonKey: anonKey, jwtSecret: jwtSecret, jwksFile: jwksFile, jwksURL: jwksURL,
+            upstreamTimeout: .milliseconds(timeoutMs), listen: listen, workers: workers, maxInFlight: maxInFlight,
+            drainTimeout: .milliseconds(drainMs), defaultScope: scope, cookieName: cookieName, cookieDomain: cookieDomain,
+            cookiePath: cookiePath, cookieSecure: cookieSecure, cookieSameSite: sameSite, csrfCookie: csrfCookie,
+            csrfSecret: csrfSecret, allowedOrigins: allowedOrigins, clearSiteData: clearSiteData, hsts: hsts,
+            logLevel: logLevel)
+    }
+
+    /// The host of an http(s) URL, or nil.
+    static func projectHost(of url: String) -> String? {
+        projectHostOrNil(url)
+    }
+
+    private static func projectHostOrNil(_ url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
+            components.query == nil, components.fragment == nil
+        else { return nil }
+        return host
+    }
+
+    private static func boolean(_ text: String?, default fallback: Bool, _ name: String) throws(ConfigurationError) -> Bool {
+        guard let text else { return fallback }
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw .malformed(name, "true or false")
+        }
+    }
+
+    private static func positiveInteger(_ text: String, _ name: String, max: Int) throws(ConfigurationError) -> Int {
+        guard let value = Int(text), value > 0, value <= max else { throw .malformed(name, "a whole number from 1 to \(max)") }
+        return value
+    }
+
+    /// An unset header setting takes its default; an empty one means "do not send the header".
+    private static func optionalHeader(_ raw: String?, default fallback: String, _ name: String) throws(ConfigurationError) -> String? {
+        guard let raw else { return fallback }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return nil }
+        try requireHeaderSafe(trimmed, name)
+        return trimmed
+    }
+
+    private static func requireHeaderSafe(_ value: String, _ name: String) throws(ConfigurationError) {
+        guard value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+            throw .malformed(name, "printable ASCII without line breaks")
+        }
+    }
+
+    private static func requireAttributeSafe(_ value: String, _ name: String) throws(ConfigurationError) {
+        try requireHeaderSafe(value, name)
+        guard !value.contains(";") else { throw .malformed(name, "a cookie attribute value without ';'") }
+    }
+
+    private static func requireCookieName(_ value: String, _ name: String) throws(ConfigurationError) {
+        guard !value.isEmpty, value.utf8.allSatisfy(CookieName.isTokenByte) else {
+            throw .malformed(name, "a cookie name (letters, digits and !#$%&'*+-.^_`|~)")
+        }
+    }
+}
+
+extension LogoutConfiguration.SameSite: CaseIterable {}

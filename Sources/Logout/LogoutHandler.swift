@@ -1,0 +1,146 @@
+import FastCGI
+import Foundation
+import SupabaseAuth
+
+/// `POST /api/auth/logout`: the checks in the contract's order, each answered on the acceptor thread,
+/// then the token check and the revocation in a deferred reply that holds a slot but no thread.
+public struct LogoutHandler: Sendable {
+    private let configuration: LogoutConfiguration
+    private let verifier: any AccessTokenVerifying
+    private let revoker: any SessionRevoking
+    private let now: @Sendable () -> Date
+    private let headers: ResponseHeaders
+    private let originPolicy: OriginPolicy
+    private let csrf: CSRFCheck
+    private let overloaded: FastCGIResponse
+
+    public init(
+        configuration: LogoutConfiguration,
+        verifier: any AccessTokenVerifying,
+        revoker: any SessionRevoking,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.configuration = configuration
+        self.verifier = verifier
+        self.revoker = revoker
+        self.now = now
+        headers = ResponseHeaders(configuration: configuration)
+        originPolicy = OriginPolicy(allowed: configuration.allowedOrigins)
+        csrf = CSRFCheck(secret: configuration.csrfSecret)
+        var overloaded = Self.errorResponse(.overloaded, headers: headers.base)
+        overloaded.headers.append(.init("Retry-After", "1"))
+        self.overloaded = overloaded
+    }
+
+    /// What happened to one request, for its log line and metrics.
+    public struct Outcome: Sendable {
+        public var response: FastCGIResponse
+        /// The error code, nil on success.
+        public var error: LogoutError?
+        public var revocation: RevocationOutcome?
+        public var claims: SessionClaims?
+    }
+
+    public enum Reply: Sendable {
+        case now(Outcome)
+        case later(whenOverloaded: FastCGIResponse, work: @Sendable () async -> Outcome)
+    }
+
+    public func handle(_ request: LogoutRequest) -> Reply {
+        if request.bodyTooLarge { return .now(failure(.payloadTooLarge)) }
+
+        let scope: RevocationScope
+        if let requested = QueryString.value(of: "scope", in: request.query) {
+            guard let parsed = RevocationScope(rawValue: requested) else { return .now(failure(.invalidScope)) }
+            scope = parsed
+        } else {
+            scope = configuration.defaultScope
+        }
+
+        let cookies = RequestCookies(header: request.cookieHeader)
+        let token: String
+        if let bearer = Self.bearerToken(request.authorization) {
+            token = bearer
+        } else {
+            let fromCookie = SessionCookie.accessToken(in: cookies, sessionCookieName: configuration.cookieName)
+            let readable: String?
+            switch fromCookie {
+            case .absent: return .now(failure(.missingToken))
+            case .found(let value): readable = value
+            case .unreadable: readable = nil
+            }
+            guard originPolicy.permits(origin: request.origin, secFetchSite: request.secFetchSite) else {
+                return .now(failure(.originNotAllowed))
+            }
+            let sessionID = configuration.csrfSecret == nil ? nil : readable.flatMap(UnverifiedClaims.sessionID)
+            switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionID: sessionID) {
+            case .missing: return .now(failure(.csrfTokenMissing))
+            case .invalid: return .now(failure(.csrfTokenInvalid))
+            case nil: break
+            }
+            guard let readable else {
+                return .now(failure(.invalidToken, clearing: headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)))
+            }
+            token = readable
+        }
+
+        let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
+        let requestID = request.requestID
+        return .later(whenOverloaded: overloaded) { [self] in
+            await verifyAndRevoke(token: token, scope: scope, requestID: requestID, clearing: clearing)
+        }
+    }
+
+    private func verifyAndRevoke(token: String, scope: RevocationScope, requestID: String?, clearing: [FastCGIResponse.Header]) async -> Outcome {
+        let claims: SessionClaims
+        switch await verifier.verify(token, now: now()) {
+        case .failure(.expired): return failure(.tokenExpired, clearing: clearing)
+        case .failure(.invalid): return failure(.invalidToken, clearing: clearing)
+        case .success(let verified): claims = verified
+        }
+
+        let revocation = await revoker.revoke(accessToken: token, scope: scope, requestID: requestID)
+        var outcome: Outcome
+        switch revocation.result {
+        case .revoked:
+            // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
+            var response = FastCGIResponse(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
+            if scope != .others { response.headers += clearing }
+            outcome = Outcome(response: response, error: nil)
+        case .sessionDead(.sessionNotFound):
+            outcome = failure(.sessionNotFound, clearing: clearing)
+        case .sessionDead(.tokenExpired):
+            outcome = failure(.tokenExpired, clearing: clearing)
+        case .sessionDead(.invalidToken):
+            outcome = failure(.invalidToken, clearing: clearing)
+        case .failed:
+            outcome = failure(.sessionInvalidationFailed)
+        }
+        outcome.revocation = revocation
+        outcome.claims = claims
+        return outcome
+    }
+
+    /// `Authorization: Bearer <token>`, the scheme case-insensitive.
+    static func bearerToken(_ authorization: String?) -> String? {
+        guard let authorization, authorization.utf8.count > 7,
+            authorization.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// An error answer; `clearing` is added only for the codes that clear cookies.
+    func failure(_ error: LogoutError, clearing: [FastCGIResponse.Header] = []) -> Outcome {
+        var response = Self.errorResponse(error, headers: headers.base)
+        if error.clearsCookies { response.headers += clearing }
+        return Outcome(response: response, error: error)
+    }
+
+    static func errorResponse(_ error: LogoutError, headers: [FastCGIResponse.Header]) -> FastCGIResponse {
+        FastCGIResponse(status: error.status, headers: headers, body: error.body)
+    }
+
+    /// The base headers, for the router's own answers.
+    var baseHeaders: [FastCGIResponse.Header] { headers.base }
+}

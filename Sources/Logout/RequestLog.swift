@@ -1,0 +1,43 @@
+import Crypto
+import Foundation
+import Logging
+
+/// The one log line of a request: what happened, never a token, cookie or CSRF value.
+enum RequestLog {
+    static func write(
+        _ outcome: LogoutHandler.Outcome, request: LogoutRequest, route: Route, duration: Duration, to logger: Logger
+    ) {
+        var metadata: Logger.Metadata = [
+            "http.method": .string(request.method),
+            "http.route": .string(route.label),
+            "http.status": .stringConvertible(outcome.response.status),
+            "duration_ms": .string(milliseconds(duration)),
+        ]
+        if let id = request.requestID { metadata["request.id"] = .string(id) }
+        if let error = outcome.error { metadata["logout.code"] = .string(error.rawValue) }
+        if let revocation = outcome.revocation {
+            metadata["upstream.attempts"] = .stringConvertible(revocation.attempts)
+            metadata["upstream.duration_ms"] = .string(milliseconds(revocation.duration))
+            if let status = revocation.upstreamStatus { metadata["upstream.status"] = .stringConvertible(status) }
+            if let code = revocation.upstreamErrorCode { metadata["upstream.code"] = .string(code) }
+        }
+        if let claims = outcome.claims { metadata["session.hash"] = .string(sessionHash(claims.sessionID)) }
+
+        if case .failed(.rejectedConfiguration) = outcome.revocation?.result {
+            logger.error("Supabase Auth refused the request: check SUPABASE_URL and SUPABASE_ANON_KEY", metadata: metadata)
+        } else if outcome.response.status >= 500 {
+            logger.warning("request", metadata: metadata)
+        } else {
+            logger.info("request", metadata: metadata)
+        }
+    }
+
+    /// Enough to follow one session through the logs, not enough to find it anywhere else.
+    static func sessionHash(_ sessionID: String) -> String {
+        Hex.encode(SHA256.hash(data: Data(sessionID.utf8)).prefix(8))
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.3f", Double(duration.nanoseconds) / 1_000_000)
+    }
+}
