@@ -22,6 +22,10 @@ static inline CURLcode logout_curl_easy_setopt_slist(CURL *handle, CURLoption op
     return curl_easy_setopt(handle, option, value);
 }
 
+static inline CURLcode logout_curl_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 typedef size_t (*logout_curl_data_callback)(char *data, size_t size, size_t count, void *userdata);
 
 static inline CURLcode logout_curl_easy_setopt_callback(CURL *handle, CURLoption option, logout_curl_data_callback value) {

@@ -1,0 +1,163 @@
+import CCurl
+
+/// One thin Swift function per libcurl call. Each names the C function it wraps and turns a failing code into
+/// `CurlError`; nothing here keeps state.
+enum Curl {
+    typealias Easy = UnsafeMutableRawPointer
+    typealias Multi = UnsafeMutableRawPointer
+    typealias HeaderList = UnsafeMutablePointer<curl_slist>
+    typealias DataCallback = logout_curl_data_callback
+
+    /// `curl_global_init(CURL_GLOBAL_ALL)`, run once per process before the first handle.
+    static let globalInitError: CurlError? = {
+        let code = curl_global_init(Int(CURL_GLOBAL_ALL))
+        return code == CURLE_OK ? nil : CurlError(code)
+    }()
+
+    // MARK: easy
+
+    /// `curl_easy_init`.
+    static func easyInit() throws(CurlError) -> Easy {
+        if let error = globalInitError { throw error }
+        guard let easy = curl_easy_init() else { throw .outOfMemory }
+        return easy
+    }
+
+    /// `curl_easy_cleanup`.
+    static func easyCleanup(_ easy: Easy) {
+        curl_easy_cleanup(easy)
+    }
+
+    /// `curl_easy_reset`: every option back to its default; connections and caches stay.
+    static func easyReset(_ easy: Easy) {
+        curl_easy_reset(easy)
+    }
+
+    /// `curl_easy_setopt` with a `long`.
+    static func setOption(_ easy: Easy, _ option: CURLoption, _ value: Int) throws(CurlError) {
+        try check(logout_curl_easy_setopt_long(easy, option, value))
+    }
+
+    /// `curl_easy_setopt` with a `curl_off_t`.
+    static func setOption(_ easy: Easy, _ option: CURLoption, offset value: Int64) throws(CurlError) {
+        try check(logout_curl_easy_setopt_off_t(easy, option, curl_off_t(value)))
+    }
+
+    /// `curl_easy_setopt` with a C string; libcurl copies it.
+    static func setOption(_ easy: Easy, _ option: CURLoption, _ value: String) throws(CurlError) {
+        try check(logout_curl_easy_setopt_string(easy, option, value))
+    }
+
+    /// `curl_easy_setopt` with bytes libcurl copies (`CURLOPT_COPYPOSTFIELDS`); set the size first.
+    static func setOption(_ easy: Easy, _ option: CURLoption, copying bytes: [UInt8]) throws(CurlError) {
+        // libcurl needs a non-null pointer even for zero bytes; an empty C string is one.
+        let code =
+            bytes.isEmpty
+            ? logout_curl_easy_setopt_string(easy, option, "")
+            : bytes.withUnsafeBytes { logout_curl_easy_setopt_pointer(easy, option, UnsafeMutableRawPointer(mutating: $0.baseAddress)) }
+        try check(code)
+    }
+
+    /// `curl_easy_setopt` with an opaque pointer (user data for callbacks).
+    static func setOption(_ easy: Easy, _ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws(CurlError) {
+        try check(logout_curl_easy_setopt_pointer(easy, option, value))
+    }
+
+    /// `curl_easy_setopt` with a header list, which must outlive the transfer.
+    static func setOption(_ easy: Easy, _ option: CURLoption, list value: HeaderList?) throws(CurlError) {
+        try check(logout_curl_easy_setopt_slist(easy, option, value))
+    }
+
+    /// `curl_easy_setopt` with a write or header callback.
+    static func setOption(_ easy: Easy, _ option: CURLoption, callback value: DataCallback) throws(CurlError) {
+        try check(logout_curl_easy_setopt_callback(easy, option, value))
+    }
+
+    /// `curl_easy_getinfo(CURLINFO_RESPONSE_CODE)`.
+    static func responseCode(_ easy: Easy) throws(CurlError) -> Int {
+        var value = 0
+        try check(logout_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &value))
+        return value
+    }
+
+    // MARK: header lists
+
+    /// `curl_slist_append`: the new head of the list.
+    static func listAppend(_ list: HeaderList?, _ line: String) throws(CurlError) -> HeaderList {
+        guard let head = curl_slist_append(list, line) else { throw .outOfMemory }
+        return head
+    }
+
+    /// `curl_slist_free_all`.
+    static func listFreeAll(_ list: HeaderList?) {
+        curl_slist_free_all(list)
+    }
+
+    // MARK: multi
+
+    /// `curl_multi_init`.
+    static func multiInit() throws(CurlError) -> Multi {
+        if let error = globalInitError { throw error }
+        guard let multi = curl_multi_init() else { throw .outOfMemory }
+        return multi
+    }
+
+    /// `curl_multi_cleanup`.
+    static func multiCleanup(_ multi: Multi) {
+        _ = curl_multi_cleanup(multi)
+    }
+
+    /// `curl_multi_setopt` with a `long`.
+    static func setOption(_ multi: Multi, _ option: CURLMoption, _ value: Int) throws(CurlError) {
+        try check(logout_curl_multi_setopt_long(multi, option, value))
+    }
+
+    /// `curl_multi_add_handle`.
+    static func multiAdd(_ multi: Multi, _ easy: Easy) throws(CurlError) {
+        try check(curl_multi_add_handle(multi, easy))
+    }
+
+    /// `curl_multi_remove_handle`.
+    static func multiRemove(_ multi: Multi, _ easy: Easy) {
+        _ = curl_multi_remove_handle(multi, easy)
+    }
+
+    /// `curl_multi_perform`: how many transfers are still running.
+    @discardableResult
+    static func multiPerform(_ multi: Multi) throws(CurlError) -> Int32 {
+        var running: Int32 = 0
+        try check(curl_multi_perform(multi, &running))
+        return running
+    }
+
+    /// `curl_multi_poll` without extra descriptors: waits for activity, curl's own timeout, a wakeup or `timeoutMilliseconds`.
+    static func multiPoll(_ multi: Multi, timeoutMilliseconds: Int32) throws(CurlError) {
+        try check(curl_multi_poll(multi, nil, 0, timeoutMilliseconds, nil))
+    }
+
+    /// `curl_multi_wakeup`: makes a `curl_multi_poll` on another thread return. Safe from any thread.
+    static func multiWakeup(_ multi: Multi) {
+        _ = curl_multi_wakeup(multi)
+    }
+
+    /// `curl_multi_info_read`, keeping only finished transfers: the easy handle and its result.
+    static func multiNextDone(_ multi: Multi) -> (easy: Easy, result: CURLcode)? {
+        var remaining: Int32 = 0
+        while let message = curl_multi_info_read(multi, &remaining) {
+            if message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle {
+                return (easy, message.pointee.data.result)
+            }
+        }
+        return nil
+    }
+
+    // MARK: codes
+
+    private static func check(_ code: CURLcode) throws(CurlError) {
+        if code != CURLE_OK { throw CurlError(code) }
+    }
+
+    private static func check(_ code: CURLMcode) throws(CurlError) {
+        if code != CURLM_OK { throw CurlError(code) }
+    }
+}

@@ -1,0 +1,92 @@
+import CCurl
+import Synchronization
+
+/// An HTTP client over one libcurl multi handle, driven by a thread of its own.
+///
+/// Connections stay open and are reused (HTTP/2 where the server offers it over TLS); TLS peers are verified.
+/// Call `shutdown()` (or run it as a `Service`) before the process exits.
+public final class CurlHTTPClient: Sendable {
+    private let shared: CurlSharedState
+    private let thread: Mutex<CurlThread?>
+
+    /// How long the loop may go without an iteration before `isAlive` turns false.
+    private static let stallLimitNanoseconds: UInt64 = 5_000_000_000 + UInt64(CurlEventLoop.pollIntervalMilliseconds) * 1_000_000
+
+    /// Creates the multi handle and starts its thread.
+    ///
+    /// Fails only when libcurl cannot be initialised or the thread cannot be created.
+    public init(configuration: Configuration = Configuration()) throws(HTTPClientError) {
+        let multi: CurlMultiHandle
+        do {
+            multi = try CurlMultiHandle(
+                maxHostConnections: configuration.maxHostConnections,
+                maxCachedConnections: configuration.maxCachedConnections)
+        } catch {
+            throw HTTPClientError(transferFailure: error)
+        }
+        let shared = CurlSharedState(multi: multi)
+        shared.heartbeat.store(CurlMonotonicClock.nanoseconds(), ordering: .relaxed)
+        let loop = CurlEventLoop(shared: shared, configuration: configuration)
+        do {
+            thread = Mutex(try CurlThread { loop.run() })
+        } catch {
+            throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
+        }
+        self.shared = shared
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    /// Sends `request` and waits for the whole response, at most `timeout` (`CURLOPT_TIMEOUT_MS`).
+    ///
+    /// Cancelling the calling task stops the transfer and returns `.cancelled`. Never throws: every failure
+    /// is an `HTTPClientError`.
+    public func send(_ request: HTTPRequest, timeout: Duration) async -> Result<HTTPResponse, HTTPClientError> {
+        let ticket = shared.inbox.withLock { inbox in
+            inbox.nextID &+= 1
+            return CurlTicket(id: inbox.nextID)
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let submission = CurlSubmission(
+                    ticket: ticket, request: request, timeout: timeout, continuation: continuation)
+                let accepted = shared.inbox.withLock { inbox in
+                    guard !inbox.stopped, !inbox.stopRequested else { return false }
+                    inbox.submissions.append(submission)
+                    return true
+                }
+                if accepted {
+                    shared.multi.wakeup()
+                } else {
+                    continuation.resume(returning: .failure(.shutdown))
+                }
+            }
+        } onCancel: {
+            ticket.cancel()
+            shared.inbox.withLock { $0.cancellations.append(ticket.id) }
+            shared.multi.wakeup()
+        }
+    }
+
+    /// Stops the loop thread and waits for it: transfers in flight and queued fail with `.shutdown`,
+    /// later calls to `send` fail at once. Safe to call more than once and from any thread but the loop's.
+    public func shutdown() {
+        shared.inbox.withLock { $0.stopRequested = true }
+        shared.multi.wakeup()
+        let running = thread.withLock { thread in
+            defer { thread = nil }
+            return thread
+        }
+        running?.join()
+    }
+
+    /// True while the loop thread runs and has iterated within the last few seconds; a watchdog can check it.
+    public var isAlive: Bool {
+        let last = shared.heartbeat.load(ordering: .relaxed)
+        guard last != 0 else { return false }
+        let now = CurlMonotonicClock.nanoseconds()
+        return now < last || now - last < Self.stallLimitNanoseconds
+    }
+}
