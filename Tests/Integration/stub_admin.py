@@ -1,0 +1,118 @@
+"""Starts the Supabase Auth stand-in and drives its admin API."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from secret_registry import remember
+
+
+class Stub:
+    def __init__(self, script: Path, workdir: Path):
+        self.anon_key = "anon-" + secrets.token_hex(20)
+        self.jwt_secret = secrets.token_urlsafe(48)
+        remember(self.anon_key, self.jwt_secret)
+        self.stderr_path = workdir / "stub.stderr"
+        self._stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script), "--port", "0", "--admin-port", "0",
+             "--anon-key", self.anon_key, "--jwt-secret", self.jwt_secret, "--host", "127.0.0.1"],
+            stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
+        )
+        line = self.proc.stdout.readline().decode().strip()
+        parts = line.split()
+        if len(parts) != 3 or parts[0] != "READY":
+            self.stop()
+            raise RuntimeError(f"stub did not start (first line {line[:80]!r}); see {self.stderr_path}")
+        self.url, self.admin_url = parts[1], parts[2]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._stderr.close()
+
+    # admin API
+
+    def admin(self, method: str, path: str, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.admin_url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                raw = resp.read()
+                return resp.status, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, (json.loads(raw) if raw else None)
+
+    def reset(self) -> None:
+        status, _ = self.admin("POST", "/admin/reset")
+        assert status == 204
+
+    def new_session(self, user_id: str | None = None, expires_in: int = 3600, alg: str = "HS256") -> dict:
+        body = {"expires_in": expires_in, "alg": alg}
+        if user_id:
+            body["user_id"] = user_id
+        status, session = self.admin("POST", "/admin/sessions", body)
+        assert status == 201, status
+        remember(session["access_token"], session["refresh_token"])
+        return session
+
+    def live_sessions(self, user_id: str | None = None) -> set[str]:
+        path = "/admin/sessions" + (f"?user_id={user_id}" if user_id else "")
+        status, body = self.admin("GET", path)
+        assert status == 200
+        return set(body["sessions"])
+
+    def requests(self) -> list[dict]:
+        status, body = self.admin("GET", "/admin/requests")
+        assert status == 200
+        return body["requests"]
+
+    def logout_requests(self) -> list[dict]:
+        return [r for r in self.requests() if r["path"].endswith("/auth/v1/logout")]
+
+    def clear_requests(self) -> None:
+        self.admin("DELETE", "/admin/requests")
+
+    def fault(self, **fault) -> None:
+        status, _ = self.admin("POST", "/admin/faults", fault)
+        assert status == 204
+
+    def clear_faults(self) -> None:
+        status, _ = self.admin("DELETE", "/admin/faults")
+        assert status == 204
+
+    def delete_user(self, user_id: str) -> None:
+        status, _ = self.admin("DELETE", f"/admin/users/{user_id}")
+        assert status == 204
+
+    def refresh(self, refresh_token: str) -> int:
+        """Status of a refresh-token grant on the public API."""
+        req = urllib.request.Request(
+            self.url + "/auth/v1/token?grant_type=refresh_token",
+            data=json.dumps({"refresh_token": refresh_token}).encode(), method="POST",
+            headers={"Content-Type": "application/json", "apikey": self.anon_key},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                body = json.loads(resp.read())
+                remember(body.get("access_token"), body.get("refresh_token"))
+                return resp.status
+        except urllib.error.HTTPError as err:
+            err.read()
+            return err.code

@@ -1,0 +1,89 @@
+"""Start-up errors, the socket guard, and graceful shutdown."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from deployment import BINARY, Deployment, Responder, binary_env, poll, run_binary_once, unix_socket_accepts
+from expectations import assert_success
+from web import logout, request
+
+EX_CONFIG = 78
+
+
+@pytest.fixture
+def binary():
+    if not BINARY.exists():
+        pytest.skip(f"the logout-fcgi binary not found at {BINARY}")
+    return BINARY
+
+
+@pytest.mark.parametrize("setting,overrides", [
+    ("SUPABASE_URL", {"SUPABASE_URL": None}),
+    ("SUPABASE_ANON_KEY", {"SUPABASE_ANON_KEY": None}),
+    ("SUPABASE_URL", {"SUPABASE_URL": "not a url"}),
+    ("SUPABASE_URL", {"SUPABASE_URL": "ftp://127.0.0.1:1"}),
+    ("LOGOUT_SCOPE", {"LOGOUT_SCOPE": "bogus"}),
+    ("LOGOUT_UPSTREAM_TIMEOUT_MS", {"LOGOUT_UPSTREAM_TIMEOUT_MS": "abc"}),
+    ("LOGOUT_MAX_INFLIGHT", {"LOGOUT_MAX_INFLIGHT": "-1"}),
+], ids=["missing-url", "missing-anon-key", "malformed-url", "ftp-url", "bad-scope", "bad-timeout", "bad-inflight"])
+def test_bad_setting_stops_startup_with_one_line_naming_it(binary, stub, tmp_path, setting, overrides):
+    env = binary_env(stub, LOGOUT_LISTEN=f"unix:{tmp_path}/fcgi.sock", **overrides)
+
+    code, stdout, stderr = run_binary_once(env, tmp_path, "config-error")
+
+    assert code == EX_CONFIG, f"exit code {code}"
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"{len(lines)} lines on stderr"
+    assert setting in lines[0]
+    assert not (tmp_path / "fcgi.sock").exists()
+
+
+def test_second_instance_on_a_live_socket_refuses_and_the_first_keeps_serving(app, stub, tmp_path, binary):
+    env = binary_env(stub, LOGOUT_LISTEN=f"unix:{app.socket_path}")
+
+    code, _, _ = run_binary_once(env, tmp_path, "second-instance")
+
+    assert code not in (0, None), f"second instance exit code {code}"
+    assert unix_socket_accepts(app.socket_path)
+    assert request(app.port, "GET", "/healthz").status == 200
+    assert_success(logout(app.port, stub.new_session()["access_token"]))
+
+
+def test_stale_socket_file_is_replaced(binary, stub, tmp_path):
+    path = tmp_path / "fcgi.sock"
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(path))
+    stale.close()
+    assert path.exists() and not unix_socket_accepts(path)
+
+    responder = Responder(binary_env(stub), tmp_path, "stale-socket")
+
+    assert responder.stop() == 0
+
+
+def test_socket_mode_is_0660(app):
+    assert app.socket_path.stat().st_mode & 0o777 == 0o660
+
+
+def test_sigterm_finishes_in_flight_logout_and_exits_0(stub, tmp_path, binary):
+    deployment = Deployment(binary_env(stub), tmp_path / "drain", "drain")
+    try:
+        session = stub.new_session()
+        stub.fault(kind="delay", ms=800, times=1)
+        result = {}
+        worker = threading.Thread(target=lambda: result.update(resp=logout(deployment.port, session["access_token"])))
+        worker.start()
+        poll(lambda: stub.logout_requests(), 5, "held logout")
+
+        deployment.responder.proc.send_signal(15)
+        worker.join(15)
+
+        assert_success(result["resp"])
+        assert deployment.responder.proc.wait(15) == 0
+        assert session["session_id"] not in stub.live_sessions()
+    finally:
+        deployment.stop()
