@@ -840,6 +840,15 @@ class AdminHandler(Handler):
 # Main
 
 
+def watch_stdin(stop):
+    try:
+        while sys.stdin.buffer.read1(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    stop.set()
+
+
 def main(argv=None):
     global VERBOSE
     parser = argparse.ArgumentParser(description="Local stand-in for Supabase Auth (GoTrue).")
@@ -849,6 +858,11 @@ def main(argv=None):
     parser.add_argument("--anon-key", required=True)
     parser.add_argument("--jwt-secret", required=True)
     parser.add_argument("--verbose", action="store_true", help="log method and path of each request")
+    parser.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="exit when stdin closes, so a launcher that dies never leaves the stub behind",
+    )
     args = parser.parse_args(argv)
     VERBOSE = args.verbose
 
@@ -869,6 +883,9 @@ def main(argv=None):
     sys.stdout.flush()
     if not HAVE_CRYPTOGRAPHY:
         log("gotrue-stub: cryptography not installed, ES256 disabled")
+
+    if args.exit_on_stdin_eof:
+        threading.Thread(target=watch_stdin, args=(stop,), daemon=True).start()
 
     while not stop.wait(1.0):
         pass

@@ -464,3 +464,16 @@ def test_exits_cleanly_on_sigint():
     assert process.stdout.readline().startswith("READY ")
     process.send_signal(2)
     assert process.wait(timeout=5) == 0
+
+
+def test_exits_when_stdin_closes_with_the_flag():
+    process = subprocess.Popen(
+        [sys.executable, STUB, "--anon-key", ANON_KEY, "--jwt-secret", JWT_SECRET, "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().startswith("READY ")
+    assert process.poll() is None
+    process.stdin.close()
+    assert process.wait(timeout=5) == 0
