@@ -95,10 +95,3 @@ public final class LogoutMetrics: Sendable {
         return String(decoding: buffer, as: UTF8.self)
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

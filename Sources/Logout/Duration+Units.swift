@@ -1,0 +1,12 @@
+extension Duration {
+    /// Whole nanoseconds, for swift-metrics timers.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    /// Whole milliseconds, for settings and log lines.
+    public var wholeMilliseconds: Int {
+        Int(nanoseconds / 1_000_000)
+    }
+}

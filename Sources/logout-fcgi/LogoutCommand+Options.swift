@@ -1,0 +1,68 @@
+import ArgumentParser
+
+/// One flag per setting; each overrides the environment variable it names.
+struct SettingOptions: ParsableArguments {
+    @Option(help: "SUPABASE_URL: the project URL, e.g. https://abcd.supabase.co.")
+    var supabaseUrl: String?
+    @Option(help: "SUPABASE_ANON_KEY: the anon or publishable key, sent as apikey (also SUPABASE_ANON_KEY_FILE).")
+    var supabaseAnonKey: String?
+    @Option(help: "SUPABASE_JWT_SECRET: HS256 secret for local token checks, at least 32 bytes (also SUPABASE_JWT_SECRET_FILE).")
+    var supabaseJwtSecret: String?
+    @Option(help: "SUPABASE_JWKS_FILE: JWKS file with the ES256/RS256 signing keys.")
+    var supabaseJwksFile: String?
+    @Option(help: "SUPABASE_JWKS_URL: JWKS to fetch at start and, at most once a minute, for an unknown kid. Default: the project's own when no secret or file is set.")
+    var supabaseJwksUrl: String?
+    @Option(help: "LOGOUT_LISTEN: unix:/path or host:port. Default: the socket systemd (LISTEN_FDS) or spawn-fcgi (fd 0) passed.")
+    var listen: String?
+    @Option(help: "LOGOUT_WORKERS: acceptor threads. Default: chosen from the core count.")
+    var workers: String?
+    @Option(help: "LOGOUT_SCOPE: default revocation scope: local, global or others. Default: local.")
+    var scope: String?
+    @Option(help: "LOGOUT_COOKIE_NAME: session cookie base name. Default: sb-<first label of the project host>-auth-token.")
+    var cookieName: String?
+    @Option(help: "LOGOUT_COOKIE_DOMAIN: also clear every cookie with this Domain. Default: host-only only.")
+    var cookieDomain: String?
+    @Option(help: "LOGOUT_COOKIE_PATH: Path of the clearing cookies. Default: /.")
+    var cookiePath: String?
+    @Option(help: "LOGOUT_COOKIE_SECURE: Secure on the clearing cookies. Default: true.")
+    var cookieSecure: String?
+    @Option(help: "LOGOUT_COOKIE_SAMESITE: Strict, Lax or None. Default: Lax.")
+    var cookieSamesite: String?
+    @Option(help: "LOGOUT_CSRF_COOKIE: CSRF cookie name. Default: csrf_token.")
+    var csrfCookie: String?
+    @Option(help: "LOGOUT_CSRF_SECRET: require CSRF tokens signed with this secret and bound to the session (also LOGOUT_CSRF_SECRET_FILE).")
+    var csrfSecret: String?
+    @Option(help: "LOGOUT_ALLOWED_ORIGINS: comma-separated origins allowed on cookie requests. Default: any.")
+    var allowedOrigins: String?
+    @Option(help: "LOGOUT_UPSTREAM_TIMEOUT_MS: deadline of the whole revocation, retries included. Default: 3000.")
+    var upstreamTimeoutMs: String?
+    @Option(help: "LOGOUT_CLEAR_SITE_DATA: Clear-Site-Data value on secure requests, empty to omit. Default: \"cookies\", \"storage\".")
+    var clearSiteData: String?
+    @Option(help: "LOGOUT_HSTS: Strict-Transport-Security value, empty to omit. Default: max-age=31536000; includeSubDomains.")
+    var hsts: String?
+    @Option(help: "LOGOUT_MAX_INFLIGHT: requests waiting on Supabase at once; past it 503 overloaded. Default: 1024.")
+    var maxInflight: String?
+    @Option(help: "LOGOUT_DRAIN_TIMEOUT_MS: on SIGTERM, how long requests in flight may take to finish. Default: 10000.")
+    var drainTimeoutMs: String?
+    @Option(help: "LOGOUT_LOG_LEVEL: trace, debug, info, notice, warning, error or critical. Default: info.")
+    var logLevel: String?
+
+    /// The flags given, keyed by the environment variable each overrides.
+    var overrides: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("SUPABASE_URL", supabaseUrl), ("SUPABASE_ANON_KEY", supabaseAnonKey),
+            ("SUPABASE_JWT_SECRET", supabaseJwtSecret), ("SUPABASE_JWKS_FILE", supabaseJwksFile),
+            ("SUPABASE_JWKS_URL", supabaseJwksUrl), ("LOGOUT_LISTEN", listen), ("LOGOUT_WORKERS", workers),
+            ("LOGOUT_SCOPE", scope), ("LOGOUT_COOKIE_NAME", cookieName), ("LOGOUT_COOKIE_DOMAIN", cookieDomain),
+            ("LOGOUT_COOKIE_PATH", cookiePath), ("LOGOUT_COOKIE_SECURE", cookieSecure),
+            ("LOGOUT_COOKIE_SAMESITE", cookieSamesite), ("LOGOUT_CSRF_COOKIE", csrfCookie),
+            ("LOGOUT_CSRF_SECRET", csrfSecret), ("LOGOUT_ALLOWED_ORIGINS", allowedOrigins),
+            ("LOGOUT_UPSTREAM_TIMEOUT_MS", upstreamTimeoutMs), ("LOGOUT_CLEAR_SITE_DATA", clearSiteData),
+            ("LOGOUT_HSTS", hsts), ("LOGOUT_MAX_INFLIGHT", maxInflight), ("LOGOUT_DRAIN_TIMEOUT_MS", drainTimeoutMs),
+            ("LOGOUT_LOG_LEVEL", logLevel),
+        ]
+        var overrides: [String: String] = [:]
+        for (name, value) in pairs { if let value { overrides[name] = value } }
+        return overrides
+    }
+}

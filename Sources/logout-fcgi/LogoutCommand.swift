@@ -1,0 +1,106 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import Logging
+import Logout
+import Prometheus
+import ServiceLifecycle
+import SupabaseAuth
+
+@main
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout-fcgi",
+        abstract: "FastCGI responder for POST /api/auth/logout with Supabase Auth.",
+        discussion: """
+            Every setting is read from its environment variable (named first in each flag's help); a flag \
+            overrides it. Secrets can also be read from the file NAME_FILE names (systemd credentials). \
+            A missing or malformed setting stops start-up with one line naming it and exit code 78.
+            """,
+        version: Version.current)
+
+    @OptionGroup var settings: SettingOptions
+
+    func run() async throws {
+        let configuration: LogoutConfiguration
+        do {
+            configuration = try LogoutConfiguration.load(
+                from: SettingsSource(environment: ProcessInfo.processInfo.environment, overrides: settings.overrides))
+        } catch {
+            throw StartupFailure.configuration(error)
+        }
+
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: configuration.logLevel) }
+        let logger = Logger(label: "logout-fcgi")
+        let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
+
+        let http = try CurlHTTPClient(userAgent: Version.userAgent, logger: logger)
+        let verifier = try await makeVerifier(configuration, http: http, metrics: metrics, logger: logger)
+        let revoker = RevocationClient(
+            http: http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
+            timeout: configuration.upstreamTimeout, userAgent: Version.userAgent, logger: logger)
+        let router = Router(
+            logout: LogoutHandler(configuration: configuration, verifier: verifier, revoker: revoker),
+            metrics: metrics, logger: logger)
+
+        let server: FastCGIServer
+        do {
+            server = try FastCGIServer(
+                configuration: .init(
+                    listen: try configuration.listen.map(FastCGIListenAddress.init(parsing:)) ?? .inherited,
+                    acceptorThreads: configuration.workers,
+                    maxInFlight: configuration.maxInFlight,
+                    drainTimeout: configuration.drainTimeout),
+                responder: router, logger: logger)
+        } catch {
+            throw StartupFailure.listen(String(describing: error))
+        }
+        router.readInFlight { (server.inFlight, server.capacity) }
+
+        StartupLog.write(configuration, version: Version.current, to: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server), .init(service: http)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+
+    private func makeVerifier(
+        _ configuration: LogoutConfiguration, http: CurlHTTPClient, metrics: LogoutMetrics, logger: Logger
+    ) async throws -> TokenVerifier {
+        var jwks: JWKSSource?
+        if let file = configuration.jwksFile {
+            jwks = .file(path: file)
+        } else if let url = configuration.jwksURL {
+            let timeout = configuration.upstreamTimeout
+            jwks = .url { try await http.fetch(url: url, timeout: timeout) }
+        }
+        do {
+            return try await TokenVerifier(
+                hmacSecret: configuration.jwtSecret, jwks: jwks, logger: logger,
+                onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) })
+        } catch let error as TokenVerifierError {
+            throw StartupFailure.configuration(ConfigurationError(verifierError: error))
+        }
+    }
+}
+
+extension LogoutCommand {
+    /// Reports a start-up failure as one line on standard error and the exit code systemd expects.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as StartupFailure {
+            FileHandle.standardError.write(Data("logout-fcgi: \(failure)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

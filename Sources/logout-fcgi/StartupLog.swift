@@ -1,0 +1,36 @@
+import Logging
+import Logout
+
+/// The one start-up line: the version and the effective settings, secrets only as set or unset.
+enum StartupLog {
+    static func write(_ configuration: LogoutConfiguration, version: String, to logger: Logger) {
+        func presence(_ value: String?) -> Logger.Metadata.Value { .string(value == nil ? "unset" : "set") }
+        logger.info(
+            "starting",
+            metadata: [
+                "version": .string(version),
+                "supabase.url": .string(configuration.supabaseURL),
+                "supabase.anon_key": presence(configuration.anonKey),
+                "supabase.jwt_secret": presence(configuration.jwtSecret),
+                "supabase.jwks_file": .string(configuration.jwksFile ?? "unset"),
+                "supabase.jwks_url": .string(configuration.jwksURL ?? "unset"),
+                "listen": .string(configuration.listen ?? "inherited"),
+                "workers": .string(configuration.workers.map(String.init) ?? "auto"),
+                "max_inflight": .stringConvertible(configuration.maxInFlight),
+                "scope": .string(configuration.defaultScope.rawValue),
+                "cookie.name": .string(configuration.cookieName),
+                "cookie.domain": .string(configuration.cookieDomain ?? "unset"),
+                "cookie.path": .string(configuration.cookiePath),
+                "cookie.secure": .stringConvertible(configuration.cookieSecure),
+                "cookie.samesite": .string(configuration.cookieSameSite.rawValue),
+                "csrf.cookie": .string(configuration.csrfCookie),
+                "csrf.secret": presence(configuration.csrfSecret),
+                "allowed_origins": .string(configuration.allowedOrigins?.joined(separator: ",") ?? "any"),
+                "upstream.timeout_ms": .stringConvertible(configuration.upstreamTimeout.wholeMilliseconds),
+                "drain.timeout_ms": .stringConvertible(configuration.drainTimeout.wholeMilliseconds),
+                "clear_site_data": .string(configuration.clearSiteData ?? "omitted"),
+                "hsts": .string(configuration.hsts ?? "omitted"),
+                "log.level": .string(configuration.logLevel.rawValue),
+            ])
+    }
+}
