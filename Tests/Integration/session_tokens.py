@@ -120,3 +120,21 @@ def signed_csrf_token(secret: str, session_id: str, nonce_hex: str | None = None
 
 def cookie_header(pairs: list[tuple[str, str]]) -> str:
     return "; ".join(f"{name}={value}" for name, value in pairs)
+
+
+def mint_es256(private_key, kid: str, *, expires_in: int = 3600, **overrides) -> str:
+    """A Supabase-shaped ES256 access token signed with a `cryptography` EC private key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    now = int(time.time())
+    claims = {"sub": str(uuid.uuid4()), "aud": "authenticated", "exp": now + expires_in, "iat": now - 5,
+              "role": "authenticated", "session_id": str(uuid.uuid4())}
+    claims.update(overrides)
+    header = _b64url(json.dumps({"alg": "ES256", "typ": "JWT", "kid": kid}).encode())
+    signing_input = f"{header}.{_b64url(json.dumps(claims).encode())}"
+    r, s = decode_dss_signature(private_key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    token = f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+    remember(token)
+    return token
