@@ -480,6 +480,13 @@ class PublicHandler(Handler):
         self.dispatch("DELETE")
 
     def dispatch(self, method):
+        self.listener.mark_busy(self.connection, True)
+        try:
+            self.answer(method)
+        finally:
+            self.listener.mark_busy(self.connection, False)
+
+    def answer(self, method):
         path, query, params = self.split_path()
         body = self.read_body()
         if path.startswith("/auth/v1/"):
@@ -677,7 +684,7 @@ class PublicListener:
         self.host = host
         self.port = port
         self.lock = threading.Lock()
-        self.connections = set()
+        self.connections = {}  # open connection -> busy answering a request
         self.handler = type(
             "BoundPublicHandler", (PublicHandler,), {"state": state, "listener": self, "anon_key": anon_key}
         )
@@ -712,13 +719,32 @@ class PublicListener:
             except OSError:
                 pass
 
+    def close_idle(self):
+        """Ends idle keep-alive connections, so the next request comes on a fresh one.
+
+        libcurl silently resends a request whose reused connection dies before any answer, which
+        would hide a reset from the client; on a fresh connection the reset reaches it.
+        """
+        with self.lock:
+            idle = [connection for connection, busy in self.connections.items() if not busy]
+        for connection in idle:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def track(self, connection):
         with self.lock:
-            self.connections.add(connection)
+            self.connections[connection] = False
+
+    def mark_busy(self, connection, busy):
+        with self.lock:
+            if connection in self.connections:
+                self.connections[connection] = busy
 
     def untrack(self, connection):
         with self.lock:
-            self.connections.discard(connection)
+            self.connections.pop(connection, None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -833,6 +859,8 @@ class AdminHandler(Handler):
         self.state.add_fault(fault)
         if kind == "refuse":
             self.public.close()
+        elif kind == "reset":
+            self.public.close_idle()
         self.send(204)
 
 

@@ -377,6 +377,20 @@ def test_reset_fault_sends_rst(stub):
         connection.close()
 
 
+def test_reset_fault_ends_idle_keep_alive_connections_first(stub):
+    # Otherwise a client that reuses connections (libcurl) would silently resend the reset request.
+    kept = socket.create_connection((stub.public.hostname, stub.public.port), timeout=5)
+    try:
+        kept.sendall(b"GET /auth/v1/.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+        add_fault(stub, kind="reset", times=1)
+        assert kept.recv(1024) == b""
+    finally:
+        kept.close()
+    with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+        stub.refresh("anything")
+
+
 def test_refuse_fault_refuses_connections_until_cleared_on_the_same_port(stub):
     session = stub.session()
     # An idle keep-alive connection opened before the fault must not survive it.
