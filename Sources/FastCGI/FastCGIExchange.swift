@@ -1,0 +1,68 @@
+import CFastCGI
+
+/// One `FCGX_Request` on the heap, from accept to finish.
+///
+/// libfcgi's streams point back at their `FCGX_Request`, so a request must never be copied or
+/// moved once accepted: the pointer itself is handed from the acceptor to a deferred reply.
+struct FastCGIExchange: @unchecked Sendable {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+
+    /// A fresh request bound to the listening socket; accept fails with `EINTR` instead of
+    /// restarting, so the wake-up signal can stop a blocked acceptor.
+    init(listeningOn fd: Int32) {
+        request = .allocate(capacity: 1)
+        FCGX_InitRequest(request, fd, FCGI_FAIL_ACCEPT_ON_INTR)
+    }
+
+    /// `FCGX_Accept_r`: finishes the previous request, then blocks for the next one.
+    /// Returns 0, or minus `errno`.
+    func accept() -> Int32 {
+        FCGX_Accept_r(request)
+    }
+
+    /// The params block, valid until ``finish(with:)``.
+    var environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+        request.pointee.envp
+    }
+
+    /// Reads `FCGI_STDIN` to its end and keeps at most `limit` bytes; the rest is read and dropped.
+    /// `CONTENT_LENGTH` is not consulted: it may be empty or absent.
+    func readBody(limit: Int, scratch: UnsafeMutableRawBufferPointer) -> (body: [UInt8], tooLarge: Bool) {
+        var body: [UInt8] = []
+        var tooLarge = false
+        let chunk = Int32(clamping: scratch.count)
+        let base = scratch.baseAddress!.assumingMemoryBound(to: CChar.self)
+        while true {
+            let count = Int(FCGX_GetStr(base, chunk, request.pointee.in))
+            if count > 0 {
+                let kept = min(count, limit - body.count)
+                if kept > 0 { body.append(contentsOf: UnsafeRawBufferPointer(start: base, count: kept)) }
+                if kept < count { tooLarge = true }
+            }
+            if count < Int(chunk) { return (body, tooLarge) }
+        }
+    }
+
+    /// Writes the response in one `FCGX_PutStr`, closes the streams and `FCGX_Finish_r`.
+    /// Returns nil when written, else the stream's error (the web server went away).
+    func finish(with response: FastCGIResponse) -> Int32? {
+        let bytes = response.wireBytes()
+        let put = bytes.withUnsafeBytes { raw in
+            FCGX_PutStr(raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count), request.pointee.out)
+        }
+        // Closing err then out (the order FCGX_Finish_r uses) sends the data, the end of stdout and
+        // FCGI_END_REQUEST together, and tells whether that write worked.
+        _ = FCGX_FClose(request.pointee.err)
+        let closed = FCGX_FClose(request.pointee.out)
+        let error = FCGX_GetError(request.pointee.out)
+        FCGX_Finish_r(request)
+        return put < 0 || closed < 0 ? (error == 0 ? -1 : error) : nil
+    }
+
+    /// Frees the request, closing its connection even when the web server asked to keep it:
+    /// nobody will read another request from it.
+    func release() {
+        if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) }
+        request.deallocate()
+    }
+}
