@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# `make bench`: load-test the release responder behind nginx (nginx/dev.conf.template) with wrk, against
+# an nginx stand-in for Supabase Auth that answers 204 at once, or after --delay-ms for the slow token.
+#
+#   scripts/bench.sh [--duration S] [--connections N] [--slow-connections N] [--delay-ms MS]
+#                    [--threads N] [--warmup S] [--scenarios ok,reject,slow] [--port-base P]
+#                    [--binary PATH] [--keep]
+#
+# Scenarios: ok (valid Bearer token, 200), reject (no token, 401), slow (valid token, Supabase Auth takes
+# --delay-ms, many connections). Everything listens on 127.0.0.1; every wrk run stops after --duration.
+# LOGOUT_* variables in the environment reach the responder (LOGOUT_SCOPE is forced to local).
+set -euo pipefail
+SCRIPT_NAME=bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+DURATION=10 CONNECTIONS=64 SLOW_CONNECTIONS=512 DELAY_MS=50 THREADS=2 WARMUP=2 PORT_BASE=18280
+SCENARIOS=ok,reject,slow BINARY="" KEEP=0
+usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+positive() { [[ ${2-} =~ ^[0-9]+$ && $2 -gt 0 ]] || die "$1 needs a positive integer, got '${2-}'"; }
+while (($#)); do
+  case $1 in
+    --duration) positive "$1" "${2-}"; DURATION=$2; shift 2 ;;
+    --connections) positive "$1" "${2-}"; CONNECTIONS=$2; shift 2 ;;
+    --slow-connections) positive "$1" "${2-}"; SLOW_CONNECTIONS=$2; shift 2 ;;
+    --delay-ms) positive "$1" "${2-}"; DELAY_MS=$2; shift 2 ;;
+    --threads) positive "$1" "${2-}"; THREADS=$2; shift 2 ;;
+    --port-base) positive "$1" "${2-}"; PORT_BASE=$2; shift 2 ;;
+    --warmup) [[ ${2-} =~ ^[0-9]+$ ]] || die "--warmup needs seconds (0 for none)"; WARMUP=$2; shift 2 ;;
+    --scenarios) SCENARIOS=${2-}; shift 2 ;;
+    --binary) BINARY=${2-}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+done
+IFS=, read -ra SCENARIO_LIST <<<"$SCENARIOS"
+for scenario in "${SCENARIO_LIST[@]}"; do
+  [[ $scenario =~ ^(ok|reject|slow)$ ]] || die "unknown scenario '$scenario' (ok, reject, slow)"
+done
+
+require_packages nginx libnginx-mod-http-echo wrk curl python3
+ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
+[[ -f $ECHO_MODULE ]] || die "$ECHO_MODULE not found (libnginx-mod-http-echo)"
+if [[ -z $BINARY ]]; then
+  swift build -c release --product logout-fcgi
+  BINARY="$(swift build -c release --show-bin-path)/logout-fcgi"
+fi
+[[ -x $BINARY ]] || die "no responder binary at $BINARY"
+
+# ---------------------------------------------------------------- run directory and cleanup
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/logout-fcgi-bench.XXXXXX")
+mkdir -p "$RUN/front" "$RUN/stub"
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM HUP
+  stop_all
+  if ((KEEP || status)); then note "files kept in $RUN"; else rm -rf "$RUN"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+FRONT_PORT=$PORT_BASE STUB_PORT=$((PORT_BASE + 1))
+FRONT_URL=http://127.0.0.1:$FRONT_PORT/api/auth/logout
+STUB_URL=http://127.0.0.1:$STUB_PORT
+SOCKET=$RUN/fcgi.sock
+ANON_KEY=bench-anon-$(python3 -c 'import secrets; print(secrets.token_hex(8))')
+JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+DELAY_SECONDS=$(awk -v ms="$DELAY_MS" 'BEGIN { printf "%.3f", ms / 1000 }')
+
+# ---------------------------------------------------------------- tokens: HS256 with Supabase's claims, exp in 10 years
+mint_token() { # SECRET SESSION_ID
+  python3 - "$1" "$STUB_URL/auth/v1" "$2" <<'EOF'
+import base64, hashlib, hmac, json, sys, time
+secret, issuer, session_id = sys.argv[1:]
+def encode(part):
+    return base64.urlsafe_b64encode(json.dumps(part, separators=(",", ":")).encode()).rstrip(b"=").decode()
+now = int(time.time())
+claims = {
+    "iss": issuer, "sub": "6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "aud": "authenticated",
+    "exp": now + 10 * 365 * 86400, "iat": now, "email": "bench@example.com", "phone": "",
+    "app_metadata": {"provider": "email", "providers": ["email"]}, "user_metadata": {},
+    "role": "authenticated", "aal": "aal1", "amr": [{"method": "password", "timestamp": now}],
+    "session_id": session_id, "is_anonymous": False,
+}
+signing_input = encode({"alg": "HS256", "typ": "JWT"}) + "." + encode(claims)
+signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+print(signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode())
+EOF
+}
+TOKEN_OK=$(mint_token "$JWT_SECRET" 2d0c7d1e-5b8a-4c3f-9e21-000000000001)
+TOKEN_SLOW=$(mint_token "$JWT_SECRET" 2d0c7d1e-5b8a-4c3f-9e21-000000000002) # the stand-in delays this one
+TOKEN_FORGED=$(mint_token "other-$JWT_SECRET" 2d0c7d1e-5b8a-4c3f-9e21-000000000001)
+
+# ---------------------------------------------------------------- Supabase Auth stand-in (nginx + echo module)
+USER_DIRECTIVE=""
+((EUID != 0)) || USER_DIRECTIVE="user root;"
+cat >"$RUN/stub/nginx.conf" <<EOF
+load_module $ECHO_MODULE;
+$USER_DIRECTIVE
+daemon off;
+worker_processes auto;
+worker_rlimit_nofile 16384;
+pid $RUN/stub/nginx.pid;
+error_log $RUN/stub/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $RUN/stub/client_body_temp;
+  proxy_temp_path $RUN/stub/proxy_temp;
+  fastcgi_temp_path $RUN/stub/fastcgi_temp;
+  uwsgi_temp_path $RUN/stub/uwsgi_temp;
+  scgi_temp_path $RUN/stub/scgi_temp;
+  default_type application/json;
+  # Anything but a 2xx means the responder called Supabase Auth wrongly: logged, and the run fails.
+  map \$status \$refused { ~^2 0; default 1; }
+  log_format refused '\$status \$request_method \$uri scope=\$arg_scope version=\$http_x_supabase_api_version';
+
+  server {
+    listen 127.0.0.1:$STUB_PORT backlog=4096;
+    access_log $RUN/stub/refused.log refused if=\$refused;
+    location = /auth/v1/logout {
+      if (\$http_apikey != "$ANON_KEY") { return 401 '{"message":"Invalid API key"}'; }
+      if (\$http_x_supabase_api_version != "2024-01-01") { return 400 '{"code":"bench","message":"no API version"}'; }
+      if (\$http_authorization !~ "^Bearer [^ ]+\$") { return 401 '{"code":"no_authorization","message":"no Bearer"}'; }
+      if (\$arg_scope != "local") { return 400 '{"code":"validation_failed","message":"scope"}'; }
+      if (\$http_authorization = "Bearer $TOKEN_SLOW") { rewrite ^ /slow-logout last; }
+      return 204;
+    }
+    location = /slow-logout { internal; echo_sleep $DELAY_SECONDS; echo_status 204; }
+    location / { return 404; }
+  }
+}
+EOF
+nginx -t -q -p "$RUN/stub" -e "$RUN/stub/error.log" -c "$RUN/stub/nginx.conf" || die "the stand-in's nginx.conf does not load"
+start_background "$RUN/stub/nginx.out" nginx -p "$RUN/stub" -e "$RUN/stub/error.log" -c "$RUN/stub/nginx.conf"
+STUB_PID=$LAST_PID
+
+# ---------------------------------------------------------------- the responder and nginx in front of it
+unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL
+start_background "$RUN/responder.log" env SUPABASE_URL="$STUB_URL" SUPABASE_ANON_KEY="$ANON_KEY" \
+  SUPABASE_JWT_SECRET="$JWT_SECRET" LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$SOCKET" "$BINARY"
+RESPONDER_PID=$LAST_PID
+wait_for_socket "$SOCKET" "$RESPONDER_PID" 15 || { show_logs "$RUN/responder.log"; die "the responder did not start"; }
+render_nginx "$RUN/front" "127.0.0.1:$FRONT_PORT" "$SOCKET" || die "the rendered nginx.conf does not load"
+start_nginx "$RUN/front"
+FRONT_PID=$LAST_PID
+wait_for_http "http://127.0.0.1:$FRONT_PORT/healthz" "$FRONT_PID" 10 ||
+  { show_logs "$RUN/front/error.log" "$RUN/responder.log"; die "nginx did not come up on port $FRONT_PORT"; }
+wait_for_http "$STUB_URL/" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.log"; die "the stand-in did not come up"; }
+
+# ---------------------------------------------------------------- pre-flight: never time a broken setup
+post() { curl -s -o "$RUN/preflight.body" -w '%{http_code} %{time_total}' --max-time 10 -X POST "$@" "$FRONT_URL" || true; }
+expect() { # LABEL "STATUS TIME" WANT_STATUS WANT_BODY_PART
+  local label=$1 status=${2%% *} want_status=$3 want_body=$4
+  [[ $status == "$want_status" ]] && grep -qF "$want_body" "$RUN/preflight.body" && return 0
+  echo "--- body: $(head -c 500 "$RUN/preflight.body")" >&2
+  show_logs "$RUN/responder.log" "$RUN/front/error.log" "$RUN/stub/refused.log"
+  die "pre-flight '$label': got $status, want $want_status with $want_body"
+}
+expect "valid token" "$(post -H "Authorization: Bearer $TOKEN_OK")" 200 '{"data":{"success":true}}'
+expect "no token" "$(post)" 401 '"code":"missing_token"'
+expect "forged token" "$(post -H "Authorization: Bearer $TOKEN_FORGED")" 401 '"code":"invalid_token"'
+result=$(post -H "Authorization: Bearer $TOKEN_SLOW")
+expect "slow token" "$result" 200 '{"data":{"success":true}}'
+elapsed_ms=$(awk -v t="${result#* }" 'BEGIN { printf "%d", t * 1000 }')
+((elapsed_ms >= DELAY_MS)) || die "pre-flight 'slow token' took $elapsed_ms ms < $DELAY_MS ms: Supabase Auth was not called"
+[[ ! -s $RUN/stub/refused.log ]] || { show_logs "$RUN/stub/refused.log"; die "the stand-in refused calls (see above)"; }
+note "pre-flight ok (slow round trip ${elapsed_ms} ms)"
+
+# ---------------------------------------------------------------- load
+cat >"$RUN/post.lua" <<'EOF'
+wrk.method = "POST"
+local token = os.getenv("BENCH_TOKEN")
+if token ~= nil and token ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), errors.status,
+    errors.connect + errors.read + errors.write + errors.timeout))
+end
+EOF
+
+# run_wrk TOKEN CONNECTIONS SECONDS OUT: wrk in the background so Ctrl-C reaches this script's trap.
+run_wrk() {
+  local threads=$((THREADS < $2 ? THREADS : $2))
+  BENCH_TOKEN=$1 start_background "$4" wrk -t"$threads" -c"$2" -d"$3s" --timeout 10s -s "$RUN/post.lua" "$FRONT_URL"
+  wait "$LAST_PID" || true
+  unset 'PIDS[-1]'
+}
+
+# sample_rss PID OUT: the highest VmRSS (kB) of PID, every 100 ms, into OUT until stopped.
+sample_rss() {
+  local peak=0 rss
+  while rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null) && [[ -n $rss ]]; do
+    if ((rss > peak)); then peak=$rss; echo "$peak" >"$2"; fi
+    sleep 0.1
+  done
+}
+
+# settle: until the machine is below 10% busy (at most 10 s), so one run's leftovers don't slow the next.
+cpu_busy_total() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+settle() {
+  local attempt busy0 total0 busy1 total1
+  for attempt in {1..20}; do
+    read -r busy0 total0 < <(cpu_busy_total)
+    sleep 0.5
+    read -r busy1 total1 < <(cpu_busy_total)
+    (((busy1 - busy0) * 10 < total1 - total0)) && return 0
+  done
+}
+
+if ((WARMUP)); then
+  note "warm-up: ${WARMUP}s"
+  run_wrk "$TOKEN_OK" "$CONNECTIONS" "$WARMUP" "$RUN/wrk-warmup.out"
+fi
+
+ROWS=()
+for scenario in "${SCENARIO_LIST[@]}"; do
+  case $scenario in
+    ok) token=$TOKEN_OK connections=$CONNECTIONS ;;
+    reject) token="" connections=$CONNECTIONS ;;
+    slow) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS ;;
+  esac
+  settle
+  note "$scenario: $connections connections, ${DURATION}s"
+  rm -f "$RUN/rss-$scenario"
+  sample_rss "$RESPONDER_PID" "$RUN/rss-$scenario" &
+  SAMPLER_PID=$!
+  PIDS+=("$SAMPLER_PID")
+  run_wrk "$token" "$connections" "$DURATION" "$RUN/wrk-$scenario.out"
+  stop_pid "$SAMPLER_PID"
+  unset 'PIDS[-1]'
+  kill -0 "$RESPONDER_PID" 2>/dev/null || { show_logs "$RUN/responder.log"; die "the responder died during $scenario"; }
+  grep -q '^RESULT' "$RUN/wrk-$scenario.out" || { cat "$RUN/wrk-$scenario.out" >&2; die "wrk gave no result for $scenario"; }
+  read -r _ requests micros p50 p99 non2xx socket_errors < <(grep '^RESULT' "$RUN/wrk-$scenario.out")
+  if [[ $scenario == reject ]]; then expected=$((non2xx == requests)); else expected=$((non2xx == 0)); fi
+  ((socket_errors == 0 && requests > 0)) || expected=0
+  ROWS+=("$(awk -v s="$scenario" -v c="$connections" -v n="$requests" -v d="$micros" -v a="$p50" -v b="$p99" \
+    -v x="$non2xx" -v e="$socket_errors" -v r="$(cat "$RUN/rss-$scenario" 2>/dev/null || echo 0)" \
+    -v k="$( ((expected)) && echo ok || echo UNEXPECTED)" \
+    'BEGIN { printf "%-8s %6d %10.0f %9.2fms %9.2fms %8d %8d %8.1fMiB  %s", s, c, n * 1e6 / d, a / 1000, b / 1000, x, e, r / 1024, k }')")
+done
+
+# ---------------------------------------------------------------- report
+echo
+printf '%-8s %6s %10s %11s %11s %8s %8s %11s  %s\n' scenario conns req/s p50 p99 non-2xx sockerr "peak RSS" check
+printf '%s\n' "${ROWS[@]}"
+echo
+peak=$(awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$RESPONDER_PID/status")
+echo "responder: $BINARY (peak RSS since start: $peak); nginx workers: auto ($(nproc) cores); wrk threads: $THREADS."
+echo "ok and slow expect only 2xx, reject only 401s. slow: Supabase Auth answers after ${DELAY_MS} ms, so no setup"
+echo "can exceed $((SLOW_CONNECTIONS * 1000 / DELAY_MS)) req/s ($SLOW_CONNECTIONS connections / ${DELAY_MS} ms)."
+echo "wrk, both nginx and the responder share this machine: compare runs with each other, not with production."
+grep -q UNEXPECTED <<<"${ROWS[*]}" && exit 1
+exit 0
