@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from expectations import assert_cookies_untouched, assert_error, assert_success
 from fcgi_client import fcgi_request, nginx_like_params
-from web import LOGOUT_PATH, logout, request
+from web import LOGOUT_PATH, logout, raw_request, request
 
 
 def test_other_methods_are_405_with_allow_post(app, stub):
@@ -69,3 +69,11 @@ def test_metrics_are_prometheus_text(app, stub):
     assert (resp.one("Content-Type") or "").startswith("text/plain")
     text = resp.body.decode()
     assert "# TYPE" in text
+
+
+def test_post_without_content_length_like_curl_x_post(app, stub):
+    session = stub.new_session()
+    head = (f"POST {LOGOUT_PATH} HTTP/1.1\r\nHost: localhost\r\n"
+            f"Authorization: Bearer {session['access_token']}").encode()
+
+    assert_success(raw_request(app.port, head))
