@@ -132,6 +132,7 @@ http {
       return 204;
     }
     location = /slow-logout { internal; echo_sleep $DELAY_SECONDS; echo_status 204; }
+    location = /ready { return 204; }
     location / { return 404; }
   }
 }
@@ -139,6 +140,7 @@ EOF
 nginx -t -q -p "$RUN/stub" -e "$RUN/stub/error.log" -c "$RUN/stub/nginx.conf" || die "the stand-in's nginx.conf does not load"
 start_background "$RUN/stub/nginx.out" nginx -p "$RUN/stub" -e "$RUN/stub/error.log" -c "$RUN/stub/nginx.conf"
 STUB_PID=$LAST_PID
+wait_for_http "$STUB_URL/ready" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.log"; die "the stand-in did not come up"; }
 
 # ---------------------------------------------------------------- the responder and nginx in front of it
 unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL
@@ -151,7 +153,6 @@ start_nginx "$RUN/front"
 FRONT_PID=$LAST_PID
 wait_for_http "http://127.0.0.1:$FRONT_PORT/healthz" "$FRONT_PID" 10 ||
   { show_logs "$RUN/front/error.log" "$RUN/responder.log"; die "nginx did not come up on port $FRONT_PORT"; }
-wait_for_http "$STUB_URL/" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.log"; die "the stand-in did not come up"; }
 
 # ---------------------------------------------------------------- pre-flight: never time a broken setup
 post() { curl -s -o "$RUN/preflight.body" -w '%{http_code} %{time_total}' --max-time 10 -X POST "$@" "$FRONT_URL" || true; }
