@@ -79,7 +79,7 @@ let package = Package(
             name: "LogoutTests",
             dependencies: [
                 "Logout", "FastCGI", "SupabaseAuth", "GoTrueStubSupport",
-                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

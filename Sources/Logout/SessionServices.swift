@@ -10,3 +10,5 @@ public protocol AccessTokenVerifying: Sendable {
 public protocol SessionRevoking: Sendable {
     func revoke(accessToken: String, scope: RevocationScope, requestID: String?) async -> RevocationOutcome
 }
+
+extension TokenVerifier: AccessTokenVerifying {}
