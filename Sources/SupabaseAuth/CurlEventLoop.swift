@@ -1,4 +1,5 @@
 import CCurl
+import Logging
 import Synchronization
 
 /// The state the callers and the event-loop thread share: the multi handle (for wakeups), the inbox, the heartbeat.
@@ -17,15 +18,20 @@ final class CurlSharedState: Sendable {
 final class CurlEventLoop: @unchecked Sendable {
     private let shared: CurlSharedState
     private let configuration: CurlHTTPClient.Configuration
+    private let userAgent: String
+    private let logger: Logger
+    private var loggedLoopFailure = false
     private var active: [Curl.Easy: CurlTransfer] = [:]
     private var idleHandles: [Curl.Easy] = []
 
     /// Longest wait in `curl_multi_poll`, so the heartbeat stays fresh while idle.
     static let pollIntervalMilliseconds: Int32 = 1000
 
-    init(shared: CurlSharedState, configuration: CurlHTTPClient.Configuration) {
+    init(shared: CurlSharedState, configuration: CurlHTTPClient.Configuration, userAgent: String, logger: Logger) {
         self.shared = shared
         self.configuration = configuration
+        self.userAgent = userAgent
+        self.logger = logger
     }
 
     /// Runs until a stop is requested, then fails whatever is left and frees every easy handle.
@@ -43,12 +49,16 @@ final class CurlEventLoop: @unchecked Sendable {
             for submission in submissions { start(submission) }
             for id in cancellations { cancel(id: id) }
             if stopRequested { break }
-            // A failing multi call means a libcurl bug or no memory; the next iteration retries.
-            _ = try? Curl.multiPerform(multi)
-            while let (easy, result) = Curl.multiNextDone(multi) {
-                finish(easy: easy, result: result)
+            do {
+                try Curl.multiPerform(multi)
+                while let (easy, result) = Curl.multiNextDone(multi) {
+                    finish(easy: easy, result: result)
+                }
+                try Curl.multiPoll(multi, timeoutMilliseconds: Self.pollIntervalMilliseconds)
+            } catch {
+                // Only a libcurl bug or exhausted memory gets here; the next iteration tries again.
+                reportLoopFailure(error)
             }
-            _ = try? Curl.multiPoll(multi, timeoutMilliseconds: Self.pollIntervalMilliseconds)
         }
         tearDown()
     }
@@ -72,7 +82,8 @@ final class CurlEventLoop: @unchecked Sendable {
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes)
         do throws(HTTPClientError) {
             try transfer.configure(
-                for: submission.request, timeout: submission.timeout, connectTimeout: configuration.connectTimeout)
+                for: submission.request, timeout: submission.timeout, connectTimeout: configuration.connectTimeout,
+                userAgent: userAgent)
             do { try Curl.multiAdd(shared.multi.pointer, easy) } catch { throw HTTPClientError(transferFailure: error) }
         } catch {
             complete(transfer, with: .failure(error))
@@ -115,6 +126,13 @@ final class CurlEventLoop: @unchecked Sendable {
             Curl.easyCleanup(transfer.easy)
         }
         transfer.continuation.resume(returning: result)
+    }
+
+    /// Logs the first loop failure only, so a persistent one cannot flood the log.
+    private func reportLoopFailure(_ error: CurlError) {
+        guard !loggedLoopFailure else { return }
+        loggedLoopFailure = true
+        logger.error("HTTP client loop failed; retrying", metadata: ["http.error": "\(error)"])
     }
 
     private func tearDown() {

@@ -1,4 +1,5 @@
 import CCurl
+import Logging
 import Synchronization
 
 /// An HTTP client over one libcurl multi handle, driven by a thread of its own.
@@ -14,8 +15,13 @@ public final class CurlHTTPClient: Sendable {
 
     /// Creates the multi handle and starts its thread.
     ///
-    /// Fails only when libcurl cannot be initialised or the thread cannot be created.
-    public init(configuration: Configuration = Configuration()) throws(HTTPClientError) {
+    /// - Parameters:
+    ///   - userAgent: sent as `User-Agent` unless a request carries its own.
+    ///   - logger: for failures of the loop itself; transfers are not logged here.
+    /// - Throws: only when libcurl cannot be initialised or the thread cannot be created.
+    public init(
+        userAgent: String, logger: Logger, configuration: Configuration = Configuration()
+    ) throws(HTTPClientError) {
         let multi: CurlMultiHandle
         do {
             multi = try CurlMultiHandle(
@@ -26,7 +32,7 @@ public final class CurlHTTPClient: Sendable {
         }
         let shared = CurlSharedState(multi: multi)
         shared.heartbeat.store(CurlMonotonicClock.nanoseconds(), ordering: .relaxed)
-        let loop = CurlEventLoop(shared: shared, configuration: configuration)
+        let loop = CurlEventLoop(shared: shared, configuration: configuration, userAgent: userAgent, logger: logger)
         do {
             thread = Mutex(try CurlThread { loop.run() })
         } catch {

@@ -4,12 +4,16 @@ extension CurlTransfer {
     /// Sets every option of the (freshly reset) easy handle for `request`.
     ///
     /// Fails with `.invalidRequest` for a header that would split the request, and with the libcurl error otherwise.
-    func configure(for request: HTTPRequest, timeout: Duration, connectTimeout: Duration) throws(HTTPClientError) {
+    func configure(
+        for request: HTTPRequest, timeout: Duration, connectTimeout: Duration, userAgent: String
+    ) throws(HTTPClientError) {
         guard request.headers.allSatisfy(\.isWellFormed), !request.method.isEmpty,
             request.method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { throw .invalidRequest }
         do {
             try setConnectionOptions(url: request.url, timeout: timeout, connectTimeout: connectTimeout)
+            // A User-Agent header in the request replaces this one.
+            try Curl.setOption(easy, CURLOPT_USERAGENT, userAgent)
             try setMethodAndBody(method: request.method, body: request.body)
             try setHeaders(request.headers, hasBody: Self.sendsBody(request.method))
             let userData = Unmanaged.passUnretained(self).toOpaque()
