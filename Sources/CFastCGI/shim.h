@@ -68,6 +68,13 @@ static inline int cfcgi_init_keeping_signals(void) {
     return result;
 }
 
+/* pthread_setname_np is declared only under _GNU_SOURCE. Names the calling thread (at most 15
+   bytes are kept), for ps and debuggers. */
+extern int pthread_setname_np(pthread_t thread, const char *name);
+static inline int cfcgi_name_current_thread(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}
+
 /* S_ISSOCK is a macro. */
 static inline int cfcgi_is_socket_mode(mode_t mode) { return S_ISSOCK(mode); }
 
