@@ -2,7 +2,7 @@ import Foundation
 import JWTKit
 
 /// Why no key could verify a token: a short, fixed label for debug logs.
-enum KeyLookupFailure: String, Error {
+enum TokenKeyLookupFailure: String, Error {
     case algorithmNotAllowed = "algorithm_not_allowed"
     case missingKeyID = "missing_kid"
     case unknownKeyID = "unknown_kid"
@@ -16,7 +16,7 @@ extension TokenVerifier {
     /// decides its algorithm, so an HS256 token can never be checked against a public key.
     func verificationKey(
         algorithm: String, keyID: String?, now: Date
-    ) async -> Result<any JWTAlgorithm, KeyLookupFailure> {
+    ) async -> Result<any JWTAlgorithm, TokenKeyLookupFailure> {
         if algorithm == "HS256" {
             guard let hmacKey else { return .failure(.algorithmNotAllowed) }
             return .success(hmacKey)

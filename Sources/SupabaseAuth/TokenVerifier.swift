@@ -78,8 +78,8 @@ public final class TokenVerifier: Sendable {
         self.jwksSource = jwks
         self.jwksKeys = Mutex(.empty)
         self.refetch = Mutex(JWKSRefetchState())
-        self.leeway = leeway.timeInterval
-        self.jwksRefetchInterval = jwksRefetchInterval.timeInterval
+        self.leeway = leeway.secondsAsTimeInterval
+        self.jwksRefetchInterval = jwksRefetchInterval.secondsAsTimeInterval
         self.logger = logger
         self.onJWKSLoad = onJWKSLoad
 
@@ -165,7 +165,7 @@ public final class TokenVerifier: Sendable {
 }
 
 extension Duration {
-    var timeInterval: TimeInterval {
+    fileprivate var secondsAsTimeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
