@@ -1,0 +1,170 @@
+import GoTrueStubSupport
+import SupabaseAuth
+import Testing
+
+/// `CurlHTTPClient` itself against the Supabase Auth stand-in: responses, limits, failures, cancellation, shutdown.
+@Suite("CurlHTTPClient")
+struct HTTPClientTests {
+    private static func client(_ configuration: CurlHTTPClient.Configuration = .init()) throws -> CurlHTTPClient {
+        try CurlHTTPClient(
+            userAgent: RevocationTestFixture.userAgent, logger: RevocationTestFixture.silentLogger,
+            configuration: configuration)
+    }
+
+    private static func logout(_ stub: GoTrueStub, token: String = "a.b.c") -> HTTPRequest {
+        HTTPRequest(
+            method: "POST", url: stub.url + "/auth/v1/logout?scope=local",
+            headers: [HTTPHeader("apikey", stub.anonKey), HTTPHeader("Authorization", "Bearer " + token)])
+    }
+
+    @Test func returnsStatusLowercasedHeadersAndBody() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let response = try await fixture.http.send(
+                HTTPRequest(method: "GET", url: fixture.stub.jwksURL), timeout: .seconds(5)
+            ).get()
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type")?.hasPrefix("application/json") == true)
+            #expect(response.headers.allSatisfy { $0.name == $0.name.lowercased() })
+            #expect(String(decoding: response.body, as: UTF8.self).contains("\"keys\""))
+        }
+    }
+
+    @Test func returnsErrorAnswersWithTheirCodeHeader() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let response = try await fixture.http.send(Self.logout(fixture.stub), timeout: .seconds(5)).get()
+            #expect(response.status == 403)
+            #expect(response.header("x-sb-error-code") == "bad_jwt")
+        }
+    }
+
+    @Test func fetchReturnsTheBodyOfA2xxAndThrowsOtherwise() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let body = try await fixture.http.fetch(url: fixture.stub.jwksURL, timeout: .seconds(5))
+            #expect(!body.isEmpty)
+            await #expect(throws: HTTPStatusError(status: 404)) {
+                try await fixture.http.fetch(url: fixture.stub.url + "/auth/v1/nothing", timeout: .seconds(5))
+            }
+        }
+    }
+
+    @Test func sendsManyRequestsAtOnce() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let statuses = await withTaskGroup(of: Int?.self) { group in
+                for _ in 0..<40 {
+                    group.addTask {
+                        try? await fixture.http.send(
+                            HTTPRequest(method: "GET", url: fixture.stub.jwksURL), timeout: .seconds(10)
+                        ).get().status
+                    }
+                }
+                return await group.reduce(into: [Int?]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 40))
+        }
+    }
+
+    @Test func refusesABodyOverTheLimit() async throws {
+        let stub = try GoTrueStub.start()
+        defer { stub.stop() }
+        let http = try Self.client(.init(maxBodyBytes: 8))
+        defer { http.shutdown() }
+        let result = await http.send(HTTPRequest(method: "GET", url: stub.jwksURL), timeout: .seconds(5))
+        #expect(result == .failure(.responseTooLarge))
+    }
+
+    @Test(arguments: [HTTPHeader("X-Bad", "split\r\nInjected: yes"), HTTPHeader("Bad Name", "v"), HTTPHeader("", "v")])
+    func refusesAHeaderThatWouldSplitTheRequest(header: HTTPHeader) async throws {
+        try await RevocationTestFixture.with { fixture in
+            let result = await fixture.http.send(
+                HTTPRequest(method: "GET", url: fixture.stub.jwksURL, headers: [header]), timeout: .seconds(5))
+            #expect(result == .failure(.invalidRequest))
+            let received = try fixture.stub.requests()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test func reportsAClosedPortAsCouldNotConnect() async throws {
+        let gone = try GoTrueStub.start()
+        let closedURL = gone.url
+        gone.stop()
+        let http = try Self.client()
+        defer { http.shutdown() }
+        let result = await http.send(HTTPRequest(method: "GET", url: closedURL + "/"), timeout: .seconds(5))
+        #expect(result == .failure(.couldNotConnect))
+    }
+
+    @Test func reportsASlowAnswerAsTimedOut() async throws {
+        try await RevocationTestFixture.with { fixture in
+            try fixture.stub.addFault(.delay(ms: 5_000, times: nil))
+            let result = await fixture.http.send(Self.logout(fixture.stub), timeout: .milliseconds(200))
+            #expect(result == .failure(.timedOut))
+        }
+    }
+
+    @Test func reportsAResetAsConnectionReset() async throws {
+        try await RevocationTestFixture.with { fixture in
+            try fixture.stub.addFault(.reset(times: 1))
+            let result = await fixture.http.send(Self.logout(fixture.stub), timeout: .seconds(5))
+            #expect(result == .failure(.connectionReset))
+        }
+    }
+
+    @Test func cancellingTheTaskStopsTheTransfer() async throws {
+        try await RevocationTestFixture.with { fixture in
+            try fixture.stub.addFault(.delay(ms: 10_000, times: nil))
+            let http = fixture.http
+            let request = Self.logout(fixture.stub)
+            let task = Task { await http.send(request, timeout: .seconds(30)) }
+            try await Self.waitUntil { try fixture.stub.requests().count == 1 }
+            task.cancel()
+            #expect(await task.value == .failure(.cancelled))
+        }
+    }
+
+    @Test func anAlreadyCancelledTaskSendsNothing() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let http = fixture.http
+            let request = Self.logout(fixture.stub)
+            let task = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return await http.send(request, timeout: .seconds(5))
+            }
+            #expect(await task.value == .failure(.cancelled))
+            let received = try fixture.stub.requests()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test func shutdownFailsWhatIsPendingAndWhatComesLater() async throws {
+        let stub = try GoTrueStub.start()
+        defer { stub.stop() }
+        let http = try Self.client()
+        #expect(http.isAlive)
+        try stub.addFault(.delay(ms: 10_000, times: nil))
+        let request = Self.logout(stub)
+        let pending = Task { await http.send(request, timeout: .seconds(30)) }
+        try await Self.waitUntil { try stub.requests().count == 1 }
+        http.shutdown()
+        #expect(await pending.value == .failure(.shutdown))
+        #expect(await http.send(request, timeout: .seconds(1)) == .failure(.shutdown))
+        #expect(!http.isAlive)
+        http.shutdown()
+    }
+
+    @Test func describesErrorsWithShortBoundedLabels() {
+        #expect(HTTPClientError.couldNotConnect.description == "could_not_connect")
+        #expect(HTTPClientError.timedOut.description == "timed_out")
+        #expect(HTTPClientError.connectionReset.description == "connection_reset")
+        #expect(HTTPClientError.other(curlCode: 35).description == "curl_error_35")
+    }
+
+    /// Polls `condition` every 20 ms for at most 10 s.
+    private static func waitUntil(_ condition: () throws -> Bool) async throws {
+        let clock = ContinuousClock()
+        let limit = clock.now + .seconds(10)
+        while try !condition() {
+            try #require(clock.now < limit, "condition not met within 10 s")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}

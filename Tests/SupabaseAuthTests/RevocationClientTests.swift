@@ -1,0 +1,303 @@
+import GoTrueStubSupport
+import SupabaseAuth
+import Testing
+
+/// The revocation client against the Supabase Auth stand-in, over real sockets and real libcurl.
+@Suite("RevocationClient")
+struct RevocationClientTests {
+    // MARK: success
+
+    @Test func revokesTheSessionUpstream() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .revoked)
+            #expect(outcome.attempts == 1)
+            #expect(outcome.upstreamStatus == 204)
+            #expect(outcome.upstreamErrorCode == nil)
+            #expect(try fixture.stub.liveSessions(userID: session.userID).isEmpty)
+            #expect(try fixture.stub.refresh(refreshToken: session.refreshToken) == 400)
+        }
+    }
+
+    @Test func sendsWhatSupabaseAuthExpects() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            _ = await fixture.client().revoke(accessToken: session.accessToken, scope: .global, requestID: "req-42")
+            let requests = try fixture.logoutRequests()
+            try #require(requests.count == 1)
+            let request = requests[0]
+            #expect(request.method == "POST")
+            #expect(request.query == "scope=global")
+            let carriesToken = request.headers["authorization"] == "Bearer " + session.accessToken
+            #expect(carriesToken, "Authorization carries the session's bearer token")
+            let carriesKey = request.headers["apikey"] == fixture.stub.anonKey
+            #expect(carriesKey, "apikey carries the configured key")
+            #expect(request.headers["x-supabase-api-version"] == "2024-01-01")
+            #expect(request.headers["x-request-id"] == "req-42")
+            #expect(request.headers["user-agent"] == RevocationTestFixture.userAgent)
+            #expect(request.headers["content-length"] == "0")
+            #expect(request.headers["content-type"] == nil)
+        }
+    }
+
+    @Test func leavesOutTheRequestIDWhenThereIsNone() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            _ = await fixture.client().revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
+            let request = try #require(try fixture.logoutRequests().first)
+            #expect(request.headers["x-request-id"] == nil)
+        }
+    }
+
+    @Test(arguments: RevocationScope.allCases)
+    func endsTheSessionsTheScopeNames(scope: RevocationScope) async throws {
+        try await RevocationTestFixture.with { fixture in
+            let this = try fixture.stub.createSession()
+            let other = try fixture.stub.createSession(userID: this.userID)
+            let outcome = await fixture.client().revoke(accessToken: this.accessToken, scope: scope, requestID: nil)
+            #expect(outcome.result == .revoked)
+            #expect(try fixture.logoutRequests().map(\.query) == ["scope=\(scope.rawValue)"])
+            let alive = Set(try fixture.stub.liveSessions(userID: this.userID))
+            switch scope {
+            case .local: #expect(alive == [other.sessionID])
+            case .global: #expect(alive.isEmpty)
+            case .others: #expect(alive == [this.sessionID])
+            }
+        }
+    }
+
+    @Test func ignoresTrailingSlashesOfTheProjectURL() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            let outcome = await fixture.client(url: fixture.stub.url + "//").revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .revoked)
+            #expect(try fixture.logoutRequests().map(\.path) == ["/auth/v1/logout"])
+        }
+    }
+
+    // MARK: dead sessions
+
+    @Test func aRepeatedLogoutFindsNoSession() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            let client = fixture.client()
+            _ = await client.revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
+            let again = await client.revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(again.result == .sessionDead(.sessionNotFound))
+            #expect(again.attempts == 1)
+            #expect(again.upstreamStatus == 403)
+            #expect(again.upstreamErrorCode == "session_not_found")
+        }
+    }
+
+    @Test func aDeletedUserHasNoSession() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.deleteUser(session.userID)
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .sessionDead(.sessionNotFound))
+            #expect(outcome.upstreamErrorCode == "user_not_found")
+            #expect(outcome.attempts == 1)
+        }
+    }
+
+    @Test func anExpiredTokenIsReportedAsExpired() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession(expiresIn: -120)
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .sessionDead(.tokenExpired))
+            #expect(outcome.upstreamStatus == 403)
+            #expect(outcome.upstreamErrorCode == "bad_jwt")
+            #expect(outcome.attempts == 1)
+        }
+    }
+
+    @Test func aBadlySignedTokenIsInvalid() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            var parts = session.accessToken.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            try #require(parts.count == 3)
+            parts[2] = String(repeating: "A", count: 43)
+            let outcome = await fixture.client().revoke(
+                accessToken: parts.joined(separator: "."), scope: .local, requestID: nil)
+            #expect(outcome.result == .sessionDead(.invalidToken))
+            #expect(outcome.upstreamStatus == 403)
+            #expect(outcome.upstreamErrorCode == "bad_jwt")
+            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+        }
+    }
+
+    @Test func aTokenWhoseSubjectIsNoUUIDIsInvalid() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession(userID: "not-a-uuid")
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .sessionDead(.invalidToken))
+            #expect(outcome.upstreamStatus == 400)
+        }
+    }
+
+    @Test(arguments: ["", "line\r\nbreak"])
+    func aTokenThatCannotBeSentIsInvalidWithoutAnyRequest(token: String) async throws {
+        try await RevocationTestFixture.with { fixture in
+            let outcome = await fixture.client().revoke(accessToken: token, scope: .local, requestID: nil)
+            #expect(outcome.result == .sessionDead(.invalidToken))
+            #expect(outcome.attempts == 0)
+            let requests = try fixture.logoutRequests()
+            #expect(requests.isEmpty)
+        }
+    }
+
+    // MARK: our configuration
+
+    @Test func aWrongAnonKeyIsAConfigurationErrorAndNotRetried() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            let outcome = await fixture.client(anonKey: "wrong-key").revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .failed(.rejectedConfiguration))
+            #expect(outcome.attempts == 1)
+            #expect(outcome.upstreamStatus == 401)
+            #expect(outcome.upstreamErrorCode == nil)
+            #expect(try fixture.logoutRequests().count == 1)
+            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+        }
+    }
+
+    // MARK: retries
+
+    @Test func retriesServiceUnavailableUntilItSucceeds() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.status(503, times: 2))
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .revoked)
+            #expect(outcome.attempts == 3)
+            #expect(outcome.upstreamStatus == 204)
+            #expect(try fixture.stub.liveSessions(userID: session.userID).isEmpty)
+        }
+    }
+
+    @Test func givesUpAfterThreeServerErrors() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.status(500, times: 10))
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .failed(.unavailable))
+            #expect(outcome.attempts == 3)
+            #expect(outcome.upstreamStatus == 500)
+            #expect(outcome.upstreamErrorCode == "unexpected_failure")
+            #expect(try fixture.logoutRequests().count == 3)
+            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+        }
+    }
+
+    @Test func retriesARateLimit() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.status(429, times: 1))
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .revoked)
+            #expect(outcome.attempts == 2)
+        }
+    }
+
+    @Test func givesUpOnAPersistentRateLimit() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.status(429, times: 10))
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .failed(.unavailable))
+            #expect(outcome.attempts == 3)
+            #expect(outcome.upstreamStatus == 429)
+            #expect(outcome.upstreamErrorCode == "over_request_rate_limit")
+        }
+    }
+
+    @Test func retriesAResetConnection() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.reset(times: 1))
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .revoked)
+            #expect(outcome.attempts == 2)
+            #expect(try fixture.stub.liveSessions(userID: session.userID).isEmpty)
+        }
+    }
+
+    @Test func aRefusingUpstreamIsUnavailable() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.refuse)
+            let outcome = await fixture.client().revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .failed(.unavailable))
+            #expect(outcome.attempts == 3)
+            #expect(outcome.upstreamStatus == nil)
+            try fixture.stub.clearFaults()
+            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+        }
+    }
+
+    @Test func aClosedPortIsUnavailable() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let gone = try GoTrueStub.start()
+            let closedURL = gone.url
+            gone.stop()
+            let outcome = await fixture.client(url: closedURL).revoke(
+                accessToken: "header.payload.signature", scope: .local, requestID: nil)
+            #expect(outcome.result == .failed(.unavailable))
+            #expect(outcome.attempts == 3)
+            #expect(outcome.upstreamStatus == nil)
+        }
+    }
+
+    // MARK: the deadline
+
+    @Test func aSlowUpstreamIsCutOffAtTheDeadline() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.delay(ms: 10_000, times: nil))
+            let deadline = Duration.milliseconds(500)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let outcome = await fixture.client(timeout: deadline).revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            let elapsed = clock.now - started
+            #expect(outcome.result == .failed(.unavailable))
+            #expect(outcome.upstreamStatus == nil)
+            #expect(outcome.attempts == 1)
+            // Generous margin: only a client that ignored its deadline would come near it.
+            #expect(elapsed < deadline + .seconds(2))
+            #expect(outcome.duration <= elapsed)
+        }
+    }
+
+    @Test func aRetryGetsOnlyTheTimeThatIsLeft() async throws {
+        try await RevocationTestFixture.with { fixture in
+            let session = try fixture.stub.createSession()
+            try fixture.stub.addFault(.status(503, times: 1))
+            try fixture.stub.addFault(.delay(ms: 10_000, times: nil))
+            let deadline = Duration.milliseconds(700)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let outcome = await fixture.client(timeout: deadline).revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            let elapsed = clock.now - started
+            #expect(outcome.result == .failed(.unavailable))
+            #expect(outcome.attempts == 2)
+            #expect(outcome.upstreamStatus == nil)
+            #expect(elapsed < deadline + .seconds(2))
+        }
+    }
+}
