@@ -12,3 +12,4 @@ public protocol SessionRevoking: Sendable {
 }
 
 extension TokenVerifier: AccessTokenVerifying {}
+extension RevocationClient: SessionRevoking {}

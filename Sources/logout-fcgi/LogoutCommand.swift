@@ -47,11 +47,12 @@ struct LogoutCommand: AsyncParsableCommand {
         do {
             server = try FastCGIServer(
                 configuration: .init(
-                    listen: try configuration.listen.map(FastCGIListenAddress.init(parsing:)) ?? .inherited,
-                    acceptorThreads: configuration.workers,
+                    listenAddress: try configuration.listen.map(FastCGIListenAddress.init(parsing:)) ?? .inherited,
+                    acceptorThreads: configuration.workers ?? FastCGIServer.Configuration.defaultAcceptorThreads,
                     maxInFlight: configuration.maxInFlight,
-                    drainTimeout: configuration.drainTimeout),
-                responder: router, logger: logger)
+                    drainTimeout: configuration.drainTimeout,
+                    logger: logger),
+                responder: router)
         } catch {
             throw StartupFailure.listen(String(describing: error))
         }
