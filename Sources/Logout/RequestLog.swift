@@ -11,13 +11,13 @@ enum RequestLog {
             "http.method": .string(request.method),
             "http.route": .string(route.label),
             "http.status": .stringConvertible(outcome.response.status),
-            "duration_ms": .string(milliseconds(duration)),
+            "duration_ms": milliseconds(duration),
         ]
         if let id = request.requestID { metadata["request.id"] = .string(id) }
         if let error = outcome.error { metadata["logout.code"] = .string(error.rawValue) }
         if let revocation = outcome.revocation {
             metadata["upstream.attempts"] = .stringConvertible(revocation.attempts)
-            metadata["upstream.duration_ms"] = .string(milliseconds(revocation.duration))
+            metadata["upstream.duration_ms"] = milliseconds(revocation.duration)
             if let status = revocation.upstreamStatus { metadata["upstream.status"] = .stringConvertible(status) }
             if let code = revocation.upstreamErrorCode { metadata["upstream.code"] = .string(code) }
         }
@@ -37,7 +37,7 @@ enum RequestLog {
         Hex.encode(SHA256.hash(data: Data(sessionID.utf8)).prefix(8))
     }
 
-    private static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.3f", Double(duration.nanoseconds) / 1_000_000)
+    private static func milliseconds(_ duration: Duration) -> Logger.Metadata.Value {
+        .stringConvertible((Double(duration.nanoseconds) / 1_000).rounded() / 1_000)
     }
 }
