@@ -64,12 +64,12 @@ struct HTTPClientTests {
     }
 
     @Test func refusesABodyOverTheLimit() async throws {
-        let stub = try GoTrueStub.start()
-        defer { stub.stop() }
-        let http = try Self.client(.init(maxBodyBytes: 8))
-        defer { http.shutdown() }
-        let result = await http.send(HTTPRequest(method: "GET", url: stub.jwksURL), timeout: .seconds(5))
-        #expect(result == .failure(.responseTooLarge))
+        try await RevocationTestFixture.with { fixture in
+            let http = try Self.client(.init(maxBodyBytes: 8))
+            defer { http.shutdown() }
+            let result = await http.send(HTTPRequest(method: "GET", url: fixture.stub.jwksURL), timeout: .seconds(5))
+            #expect(result == .failure(.responseTooLarge))
+        }
     }
 
     @Test(arguments: [HTTPHeader("X-Bad", "split\r\nInjected: yes"), HTTPHeader("Bad Name", "v"), HTTPHeader("", "v")])
@@ -78,15 +78,17 @@ struct HTTPClientTests {
             let result = await fixture.http.send(
                 HTTPRequest(method: "GET", url: fixture.stub.jwksURL, headers: [header]), timeout: .seconds(5))
             #expect(result == .failure(.invalidRequest))
-            let received = try fixture.stub.requests()
+            let received = try await fixture.admin { try $0.requests() }
             #expect(received.isEmpty)
         }
     }
 
     @Test func reportsAClosedPortAsCouldNotConnect() async throws {
-        let gone = try GoTrueStub.start()
-        let closedURL = gone.url
-        gone.stop()
+        let closedURL = try await RevocationTestFixture.offload {
+            let gone = try GoTrueStub.start()
+            defer { gone.stop() }
+            return gone.url
+        }
         let http = try Self.client()
         defer { http.shutdown() }
         let result = await http.send(HTTPRequest(method: "GET", url: closedURL + "/"), timeout: .seconds(5))
@@ -95,7 +97,7 @@ struct HTTPClientTests {
 
     @Test func reportsASlowAnswerAsTimedOut() async throws {
         try await RevocationTestFixture.with { fixture in
-            try fixture.stub.addFault(.delay(ms: 5_000, times: nil))
+            try await fixture.addFault(.delay(ms: 5_000, times: nil))
             let result = await fixture.http.send(Self.logout(fixture.stub), timeout: .milliseconds(200))
             #expect(result == .failure(.timedOut))
         }
@@ -103,7 +105,7 @@ struct HTTPClientTests {
 
     @Test func reportsAResetAsConnectionReset() async throws {
         try await RevocationTestFixture.with { fixture in
-            try fixture.stub.addFault(.reset(times: 1))
+            try await fixture.addFault(.reset(times: 1))
             let result = await fixture.http.send(Self.logout(fixture.stub), timeout: .seconds(5))
             #expect(result == .failure(.connectionReset))
         }
@@ -111,11 +113,11 @@ struct HTTPClientTests {
 
     @Test func cancellingTheTaskStopsTheTransfer() async throws {
         try await RevocationTestFixture.with { fixture in
-            try fixture.stub.addFault(.delay(ms: 10_000, times: nil))
+            try await fixture.addFault(.delay(ms: 10_000, times: nil))
             let http = fixture.http
             let request = Self.logout(fixture.stub)
             let task = Task { await http.send(request, timeout: .seconds(30)) }
-            try await Self.waitUntil { try fixture.stub.requests().count == 1 }
+            try await Self.waitUntil { try await fixture.admin { try $0.requests() }.count == 1 }
             task.cancel()
             #expect(await task.value == .failure(.cancelled))
         }
@@ -130,25 +132,25 @@ struct HTTPClientTests {
                 return await http.send(request, timeout: .seconds(5))
             }
             #expect(await task.value == .failure(.cancelled))
-            let received = try fixture.stub.requests()
+            let received = try await fixture.admin { try $0.requests() }
             #expect(received.isEmpty)
         }
     }
 
     @Test func shutdownFailsWhatIsPendingAndWhatComesLater() async throws {
-        let stub = try GoTrueStub.start()
-        defer { stub.stop() }
-        let http = try Self.client()
-        #expect(http.isAlive)
-        try stub.addFault(.delay(ms: 10_000, times: nil))
-        let request = Self.logout(stub)
-        let pending = Task { await http.send(request, timeout: .seconds(30)) }
-        try await Self.waitUntil { try stub.requests().count == 1 }
-        http.shutdown()
-        #expect(await pending.value == .failure(.shutdown))
-        #expect(await http.send(request, timeout: .seconds(1)) == .failure(.shutdown))
-        #expect(!http.isAlive)
-        http.shutdown()
+        try await RevocationTestFixture.with { fixture in
+            let http = try Self.client()
+            #expect(http.isAlive)
+            try await fixture.addFault(.delay(ms: 10_000, times: nil))
+            let request = Self.logout(fixture.stub)
+            let pending = Task { await http.send(request, timeout: .seconds(30)) }
+            try await Self.waitUntil { try await fixture.admin { try $0.requests() }.count == 1 }
+            http.shutdown()
+            #expect(await pending.value == .failure(.shutdown))
+            #expect(await http.send(request, timeout: .seconds(1)) == .failure(.shutdown))
+            #expect(!http.isAlive)
+            http.shutdown()
+        }
     }
 
     @Test func describesErrorsWithShortBoundedLabels() {
@@ -159,10 +161,10 @@ struct HTTPClientTests {
     }
 
     /// Polls `condition` every 20 ms for at most 10 s.
-    private static func waitUntil(_ condition: () throws -> Bool) async throws {
+    private static func waitUntil(_ condition: () async throws -> Bool) async throws {
         let clock = ContinuousClock()
         let limit = clock.now + .seconds(10)
-        while try !condition() {
+        while try await !condition() {
             try #require(clock.now < limit, "condition not met within 10 s")
             try await Task.sleep(for: .milliseconds(20))
         }

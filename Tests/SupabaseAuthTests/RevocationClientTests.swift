@@ -9,23 +9,23 @@ struct RevocationClientTests {
 
     @Test func revokesTheSessionUpstream() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .revoked)
             #expect(outcome.attempts == 1)
             #expect(outcome.upstreamStatus == 204)
             #expect(outcome.upstreamErrorCode == nil)
-            #expect(try fixture.stub.liveSessions(userID: session.userID).isEmpty)
-            #expect(try fixture.stub.refresh(refreshToken: session.refreshToken) == 400)
+            #expect(try await fixture.liveSessions(userID: session.userID).isEmpty)
+            #expect(try await fixture.admin { try $0.refresh(refreshToken: session.refreshToken) } == 400)
         }
     }
 
     @Test func sendsWhatSupabaseAuthExpects() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             _ = await fixture.client().revoke(accessToken: session.accessToken, scope: .global, requestID: "req-42")
-            let requests = try fixture.logoutRequests()
+            let requests = try await fixture.logoutRequests()
             try #require(requests.count == 1)
             let request = requests[0]
             #expect(request.method == "POST")
@@ -44,9 +44,9 @@ struct RevocationClientTests {
 
     @Test func leavesOutTheRequestIDWhenThereIsNone() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             _ = await fixture.client().revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
-            let request = try #require(try fixture.logoutRequests().first)
+            let request = try #require(try await fixture.logoutRequests().first)
             #expect(request.headers["x-request-id"] == nil)
         }
     }
@@ -54,12 +54,12 @@ struct RevocationClientTests {
     @Test(arguments: RevocationScope.allCases)
     func endsTheSessionsTheScopeNames(scope: RevocationScope) async throws {
         try await RevocationTestFixture.with { fixture in
-            let this = try fixture.stub.createSession()
-            let other = try fixture.stub.createSession(userID: this.userID)
+            let this = try await fixture.createSession()
+            let other = try await fixture.createSession(userID: this.userID)
             let outcome = await fixture.client().revoke(accessToken: this.accessToken, scope: scope, requestID: nil)
             #expect(outcome.result == .revoked)
-            #expect(try fixture.logoutRequests().map(\.query) == ["scope=\(scope.rawValue)"])
-            let alive = Set(try fixture.stub.liveSessions(userID: this.userID))
+            #expect(try await fixture.logoutRequests().map(\.query) == ["scope=\(scope.rawValue)"])
+            let alive = Set(try await fixture.liveSessions(userID: this.userID))
             switch scope {
             case .local: #expect(alive == [other.sessionID])
             case .global: #expect(alive.isEmpty)
@@ -70,11 +70,11 @@ struct RevocationClientTests {
 
     @Test func ignoresTrailingSlashesOfTheProjectURL() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             let outcome = await fixture.client(url: fixture.stub.url + "//").revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .revoked)
-            #expect(try fixture.logoutRequests().map(\.path) == ["/auth/v1/logout"])
+            #expect(try await fixture.logoutRequests().map(\.path) == ["/auth/v1/logout"])
         }
     }
 
@@ -82,7 +82,7 @@ struct RevocationClientTests {
 
     @Test func aRepeatedLogoutFindsNoSession() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             let client = fixture.client()
             _ = await client.revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
             let again = await client.revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -95,8 +95,8 @@ struct RevocationClientTests {
 
     @Test func aDeletedUserHasNoSession() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.deleteUser(session.userID)
+            let session = try await fixture.createSession()
+            try await fixture.admin { try $0.deleteUser(session.userID) }
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .sessionDead(.sessionNotFound))
@@ -107,7 +107,7 @@ struct RevocationClientTests {
 
     @Test func anExpiredTokenIsReportedAsExpired() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession(expiresIn: -120)
+            let session = try await fixture.createSession(expiresIn: -120)
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .sessionDead(.tokenExpired))
@@ -119,7 +119,7 @@ struct RevocationClientTests {
 
     @Test func aBadlySignedTokenIsInvalid() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             var parts = session.accessToken.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             try #require(parts.count == 3)
             parts[2] = String(repeating: "A", count: 43)
@@ -128,13 +128,13 @@ struct RevocationClientTests {
             #expect(outcome.result == .sessionDead(.invalidToken))
             #expect(outcome.upstreamStatus == 403)
             #expect(outcome.upstreamErrorCode == "bad_jwt")
-            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+            #expect(try await fixture.liveSessions(userID: session.userID) == [session.sessionID])
         }
     }
 
     @Test func aTokenWhoseSubjectIsNoUUIDIsInvalid() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession(userID: "not-a-uuid")
+            let session = try await fixture.createSession(userID: "not-a-uuid")
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .sessionDead(.invalidToken))
@@ -148,7 +148,7 @@ struct RevocationClientTests {
             let outcome = await fixture.client().revoke(accessToken: token, scope: .local, requestID: nil)
             #expect(outcome.result == .sessionDead(.invalidToken))
             #expect(outcome.attempts == 0)
-            let requests = try fixture.logoutRequests()
+            let requests = try await fixture.logoutRequests()
             #expect(requests.isEmpty)
         }
     }
@@ -157,15 +157,15 @@ struct RevocationClientTests {
 
     @Test func aWrongAnonKeyIsAConfigurationErrorAndNotRetried() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
+            let session = try await fixture.createSession()
             let outcome = await fixture.client(anonKey: "wrong-key").revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .failed(.rejectedConfiguration))
             #expect(outcome.attempts == 1)
             #expect(outcome.upstreamStatus == 401)
             #expect(outcome.upstreamErrorCode == nil)
-            #expect(try fixture.logoutRequests().count == 1)
-            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+            #expect(try await fixture.logoutRequests().count == 1)
+            #expect(try await fixture.liveSessions(userID: session.userID) == [session.sessionID])
         }
     }
 
@@ -173,36 +173,36 @@ struct RevocationClientTests {
 
     @Test func retriesServiceUnavailableUntilItSucceeds() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.status(503, times: 2))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.status(503, times: 2))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .revoked)
             #expect(outcome.attempts == 3)
             #expect(outcome.upstreamStatus == 204)
-            #expect(try fixture.stub.liveSessions(userID: session.userID).isEmpty)
+            #expect(try await fixture.liveSessions(userID: session.userID).isEmpty)
         }
     }
 
     @Test func givesUpAfterThreeServerErrors() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.status(500, times: 10))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.status(500, times: 10))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .failed(.unavailable))
             #expect(outcome.attempts == 3)
             #expect(outcome.upstreamStatus == 500)
             #expect(outcome.upstreamErrorCode == "unexpected_failure")
-            #expect(try fixture.logoutRequests().count == 3)
-            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+            #expect(try await fixture.logoutRequests().count == 3)
+            #expect(try await fixture.liveSessions(userID: session.userID) == [session.sessionID])
         }
     }
 
     @Test func retriesARateLimit() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.status(429, times: 1))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.status(429, times: 1))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .revoked)
@@ -212,8 +212,8 @@ struct RevocationClientTests {
 
     @Test func givesUpOnAPersistentRateLimit() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.status(429, times: 10))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.status(429, times: 10))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .failed(.unavailable))
@@ -225,35 +225,37 @@ struct RevocationClientTests {
 
     @Test func retriesAResetConnection() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.reset(times: 1))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.reset(times: 1))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .revoked)
             #expect(outcome.attempts == 2)
-            #expect(try fixture.stub.liveSessions(userID: session.userID).isEmpty)
+            #expect(try await fixture.liveSessions(userID: session.userID).isEmpty)
         }
     }
 
     @Test func aRefusingUpstreamIsUnavailable() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.refuse)
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.refuse)
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .failed(.unavailable))
             #expect(outcome.attempts == 3)
             #expect(outcome.upstreamStatus == nil)
-            try fixture.stub.clearFaults()
-            #expect(try fixture.stub.liveSessions(userID: session.userID) == [session.sessionID])
+            try await fixture.admin { try $0.clearFaults() }
+            #expect(try await fixture.liveSessions(userID: session.userID) == [session.sessionID])
         }
     }
 
     @Test func aClosedPortIsUnavailable() async throws {
         try await RevocationTestFixture.with { fixture in
-            let gone = try GoTrueStub.start()
-            let closedURL = gone.url
-            gone.stop()
+            let closedURL = try await RevocationTestFixture.offload {
+                let gone = try GoTrueStub.start()
+                defer { gone.stop() }
+                return gone.url
+            }
             let outcome = await fixture.client(url: closedURL).revoke(
                 accessToken: "header.payload.signature", scope: .local, requestID: nil)
             #expect(outcome.result == .failed(.unavailable))
@@ -266,8 +268,8 @@ struct RevocationClientTests {
 
     @Test func aSlowUpstreamIsCutOffAtTheDeadline() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.delay(ms: 10_000, times: nil))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.delay(ms: 10_000, times: nil))
             let deadline = Duration.milliseconds(500)
             let clock = ContinuousClock()
             let started = clock.now
@@ -285,9 +287,9 @@ struct RevocationClientTests {
 
     @Test func aRetryGetsOnlyTheTimeThatIsLeft() async throws {
         try await RevocationTestFixture.with { fixture in
-            let session = try fixture.stub.createSession()
-            try fixture.stub.addFault(.status(503, times: 1))
-            try fixture.stub.addFault(.delay(ms: 10_000, times: nil))
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.status(503, times: 1))
+            try await fixture.addFault(.delay(ms: 10_000, times: nil))
             let deadline = Duration.milliseconds(700)
             let clock = ContinuousClock()
             let started = clock.now
