@@ -102,6 +102,7 @@ struct RunningServer: Sendable {
         bodyLimit: Int = 4096,
         drainTimeout: Duration = .seconds(10),
         address: FastCGIListenAddress? = nil,
+        endpoint knownEndpoint: TestEndpoint? = nil,
         responder: some FastCGIResponder
     ) throws -> RunningServer {
         let directory = try TemporaryDirectory()
@@ -114,7 +115,7 @@ struct RunningServer: Sendable {
         switch address {
         case .unix(let path): endpoint = .unix(path)
         case .tcp(let host, _): endpoint = .tcp(host: host.isEmpty ? "127.0.0.1" : host, port: server.localPort ?? 0)
-        case .inherited, .fileDescriptor: endpoint = .unix(directory.socketPath)
+        case .inherited, .fileDescriptor: endpoint = knownEndpoint ?? .unix(directory.socketPath)
         }
         let run = Task { try await server.run() }
         return RunningServer(server: server, endpoint: endpoint, directory: directory, run: run)
