@@ -1,0 +1,65 @@
+import Testing
+
+@testable import FastCGI
+
+@Suite("FastCGI response bytes and inherited sockets")
+struct FastCGIWireTests {
+    private func text(_ response: FastCGIResponse) -> String {
+        String(decoding: response.wireBytes(), as: UTF8.self)
+    }
+
+    @Test func statusLineHeadersInOrderLengthInBytesAndBody() {
+        let response = FastCGIResponse(
+            status: 401, headers: [.init("Cache-Control", "no-store"), .init("Set-Cookie", "a=1"), .init("Set-Cookie", "b=2")],
+            body: "é")
+        #expect(
+            text(response)
+                == "Status: 401 Unauthorized\r\nCache-Control: no-store\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+                + "Content-Length: 2\r\n\r\né")
+    }
+
+    @Test func headersThatWouldSplitTheHeaderBlockAreLeftOut() {
+        let response = FastCGIResponse(
+            status: 200,
+            headers: [
+                .init("X-Injected", "a\r\nSet-Cookie: evil=1"), .init("Bad Name", "v"), .init("Bad:Name", "v"),
+                .init("", "v"), .init("content-length", "999"), .init("X-Fine", "yes"),
+            ])
+        #expect(text(response) == "Status: 200 OK\r\nX-Fine: yes\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    @Test func unknownStatusesGetTheirClassAsReason() {
+        #expect(text(FastCGIResponse(status: 299)).hasPrefix("Status: 299 Success\r\n"))
+        #expect(text(FastCGIResponse(status: 599)).hasPrefix("Status: 599 Server Error\r\n"))
+        #expect(text(FastCGIResponse(status: 503)).hasPrefix("Status: 503 Service Unavailable\r\n"))
+    }
+
+    @Test func inheritedSocketIsFd3OnlyWhenPassedToThisProcess() {
+        #expect(ListeningSocket.inheritedDescriptor(listenFDs: "1", listenPID: "42", processID: 42) == 3)
+        #expect(ListeningSocket.inheritedDescriptor(listenFDs: "1", listenPID: "41", processID: 42) == 0)
+        #expect(ListeningSocket.inheritedDescriptor(listenFDs: "2", listenPID: "42", processID: 42) == 0)
+        #expect(ListeningSocket.inheritedDescriptor(listenFDs: nil, listenPID: nil, processID: 42) == 0)
+    }
+
+    @Test func anInheritedDescriptorThatIsNotAListeningSocketIsRefused() {
+        // fd 0 of the test runner is not a listening socket.
+        #expect(throws: FastCGIError.noInheritedSocket) { _ = try ListeningSocket.adopt(-1) }
+        #expect(throws: FastCGIError.noInheritedSocket) { _ = try ListeningSocket.adopt(0) }
+    }
+
+    @Test func defaultAcceptorThreadsStayWithinBounds() {
+        let threads = FastCGIServer.Configuration.defaultAcceptorThreads
+        #expect((4...64).contains(threads))
+    }
+}
+
+@Suite("FastCGI response lengths")
+struct FastCGIWireLengthTests {
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 4096, 100_000])
+    func contentLengthIsTheBodysByteCount(_ length: Int) {
+        let response = FastCGIResponse(status: 200, body: String(repeating: "a", count: length))
+        let text = String(decoding: response.wireBytes(), as: UTF8.self)
+        #expect(text.contains("\r\nContent-Length: \(length)\r\n\r\n"))
+        #expect(text.hasPrefix("Status: 200 OK\r\n"))
+    }
+}
