@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
     from cryptography.exceptions import InvalidSignature
@@ -296,9 +296,12 @@ class State:
             return [s["id"] for s in self.sessions.values() if user_id is None or s["user_id"] == user_id]
 
     def delete_user(self, user_id):
+        """Deletes a user and its sessions; False when there was no such user."""
         with self.lock:
-            self.users.pop(user_id, None)
+            if self.users.pop(user_id, None) is None:
+                return False
             self._delete_sessions(self._user_session_ids(user_id))
+            return True
 
     def refresh(self, refresh_token):
         """Rotates a refresh token; returns (user, session, new refresh token) or None."""
@@ -783,8 +786,10 @@ class AdminHandler(Handler):
             user_id = params.get("user_id", [None])[0]
             self.send_json(200, {"sessions": state.live_sessions(user_id)})
         elif method == "DELETE" and path.startswith("/admin/users/"):
-            state.delete_user(path[len("/admin/users/"):])
-            self.send(204)
+            if state.delete_user(unquote(path[len("/admin/users/"):])):
+                self.send(204)
+            else:
+                self.send_json(404, {"error": "no such user"})
         elif route == ("POST", "/admin/faults"):
             self.add_fault(payload)
         elif route == ("DELETE", "/admin/faults"):
