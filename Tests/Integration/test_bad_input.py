@@ -80,17 +80,23 @@ def test_non_utf8_bytes_in_csrf_header(app, stub):
     assert stub.requests() == []
 
 
-def test_non_utf8_bytes_in_origin(app, stub):
+@pytest.fixture(scope="module")
+def allowlisted(start_deployment):
+    return start_deployment("bad-input-allowlist", LOGOUT_ALLOWED_ORIGINS="https://app.example.com")
+
+
+def test_non_utf8_bytes_in_origin_with_an_allowlist(allowlisted, stub):
     session = stub.new_session()
     csrf = new_csrf_value()
     cookie = f"sb-127-auth-token={base64_cookie_value(session)}; csrf_token={csrf}".encode()
 
-    resp = raw_logout(app.port, b"Cookie: " + cookie, b"X-CSRF-Token: " + csrf.encode(),
-                      b"Origin: https://\xff\xfe.example")
+    resp = raw_logout(allowlisted.port, b"Cookie: " + cookie, b"X-CSRF-Token: " + csrf.encode(),
+                      b"Origin: https://app.example.com\xff\xfe")
 
-    assert_envelope_if_json(resp)
-    assert resp.status in (400, 403), resp
+    assert_error(resp, 403, "origin_not_allowed")
     assert_cookies_untouched(resp)
+    assert stub.requests() == []
+    assert request(allowlisted.port, "GET", "/healthz").status == 200
 
 
 def test_token_with_three_dots(app, stub):
