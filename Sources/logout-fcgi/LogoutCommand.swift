@@ -61,7 +61,9 @@ struct LogoutCommand: AsyncParsableCommand {
         StartupLog.write(configuration, version: Version.current, to: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: http)],
+                // A group stops its services in reverse order: the transport drains first, while the
+                // libcurl loop still serves the revocations in flight.
+                services: [.init(service: http), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
