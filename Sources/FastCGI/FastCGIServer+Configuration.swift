@@ -14,6 +14,7 @@ extension FastCGIServer {
         public var bodyLimit: Int
         /// How long a graceful shutdown waits for in-flight requests.
         public var drainTimeout: Duration
+        /// Start, stop, accept failures (warning) and web servers that went away (debug).
         public var logger: Logger
 
         /// Four per core, at least 4 and at most 64.
@@ -22,6 +23,7 @@ extension FastCGIServer {
             return min(64, max(4, 4 * max(cores, 1)))
         }
 
+        /// Defaults: ``defaultAcceptorThreads``, 1024 in flight, a 4096-byte body, 10 s to drain.
         public init(
             listenAddress: FastCGIListenAddress,
             acceptorThreads: Int = Configuration.defaultAcceptorThreads,

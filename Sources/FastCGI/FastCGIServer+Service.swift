@@ -6,7 +6,8 @@ extension FastCGIServer: Service {
     /// ``shutdownGracefully()``); then stops accepting, waits up to the drain timeout for requests
     /// in flight, closes the socket it owns and removes the unix socket path it created.
     public func run() async throws {
-        let firstRun = hasStarted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        let firstRun = hasStarted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+            .exchanged
         precondition(firstRun, "FastCGIServer.run() called twice")
         logger.info(
             "FastCGI transport listening",

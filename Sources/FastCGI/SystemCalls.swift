@@ -1,5 +1,4 @@
 import CFastCGI
-
 import Glibc
 
 /// One thin function per C call the transport makes, each retrying on `EINTR` where that is

@@ -5,7 +5,9 @@ import Testing
 struct FastCGIBodyTests {
     /// Answers with the body length, whether it was too large, and the body itself.
     static let echo = ClosureResponder { request in
-        .now(.text(200, "\(request.body.count) \(request.bodyTooLarge) \(String(decoding: request.body, as: UTF8.self))"))
+        .now(
+            .text(200, "\(request.body.count) \(request.bodyTooLarge) \(String(decoding: request.body, as: UTF8.self))")
+        )
     }
 
     @Test func noBodyWithEmptyContentLength() async throws {
@@ -33,7 +35,8 @@ struct FastCGIBodyTests {
 
     @Test func bodyOverTheLimitIsCutAndFlagged() async throws {
         let running = try RunningServer.start(bodyLimit: 16, responder: Self.echo)
-        let reply = try await running.client.send(params: [("CONTENT_LENGTH", "")], body: Array("0123456789abcdefXYZ".utf8))
+        let reply = try await running.client.send(
+            params: [("CONTENT_LENGTH", "")], body: Array("0123456789abcdefXYZ".utf8))
         try await running.stop()
         #expect(reply.body == "16 true 0123456789abcdef")
     }

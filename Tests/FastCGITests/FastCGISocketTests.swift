@@ -11,7 +11,8 @@ struct FastCGISocketTests {
         let running = try RunningServer.start(responder: Self.ok)
         let path = running.directory.socketPath
         #expect(throws: FastCGIError.socketInUse(path: path)) {
-            _ = try FastCGIServer(configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
+            _ = try FastCGIServer(
+                configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
         }
         // The first server keeps its socket and keeps answering.
         #expect(try await running.client.send().body == "ok")
@@ -39,7 +40,8 @@ struct FastCGISocketTests {
         let path = directory.socketPath
         try "keep me".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: FastCGIError.pathIsNotASocket(path)) {
-            _ = try FastCGIServer(configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
+            _ = try FastCGIServer(
+                configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
     }
@@ -47,7 +49,8 @@ struct FastCGISocketTests {
     @Test func pathTooLongIsRefused() throws {
         let path = "/tmp/" + String(repeating: "p", count: 120)
         #expect(throws: FastCGIError.socketPathTooLong(path)) {
-            _ = try FastCGIServer(configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
+            _ = try FastCGIServer(
+                configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
         }
     }
 
@@ -123,7 +126,9 @@ struct FastCGISocketTests {
             for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else { throw TestClientError(description: "bind: errno \(errno)") }
     }

@@ -10,7 +10,8 @@ struct FastCGIWireTests {
 
     @Test func statusLineHeadersInOrderLengthInBytesAndBody() {
         let response = FastCGIResponse(
-            status: 401, headers: [.init("Cache-Control", "no-store"), .init("Set-Cookie", "a=1"), .init("Set-Cookie", "b=2")],
+            status: 401,
+            headers: [.init("Cache-Control", "no-store"), .init("Set-Cookie", "a=1"), .init("Set-Cookie", "b=2")],
             body: "é")
         #expect(
             text(response)

@@ -115,7 +115,10 @@ struct FastCGITestClient: Sendable {
 
     private static func length(_ count: Int) -> [UInt8] {
         if count < 128 { return [UInt8(count)] }
-        return [UInt8((count >> 24) & 0x7f) | 0x80, UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff), UInt8(count & 0xff)]
+        return [
+            UInt8((count >> 24) & 0x7f) | 0x80, UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff),
+            UInt8(count & 0xff),
+        ]
     }
 
     private static func records(type: UInt8, content: [UInt8], chunk: Int) -> [UInt8] {
@@ -199,7 +202,9 @@ struct FastCGITestClient: Sendable {
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw TestClientError(description: "send: errno \(errno)")
@@ -215,7 +220,8 @@ struct FastCGITestClient: Sendable {
             let received = bytes[offset...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received < 0 && errno == EINTR { continue }
             guard received > 0 else {
-                throw TestClientError(description: received == 0 ? "connection closed before END_REQUEST" : "recv: errno \(errno)")
+                throw TestClientError(
+                    description: received == 0 ? "connection closed before END_REQUEST" : "recv: errno \(errno)")
             }
             offset += received
         }
