@@ -70,7 +70,10 @@ let package = Package(
         ),
         // Starts and drives the local Supabase Auth stand-in (Tests/Stub) from Swift tests.
         .target(name: "GoTrueStubSupport", path: "Tests/GoTrueStubSupport"),
-        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(
+            name: "FastCGITests",
+            dependencies: ["FastCGI", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         .testTarget(
             name: "SupabaseAuthTests",
             dependencies: ["SupabaseAuth", "GoTrueStubSupport", .product(name: "JWTKit", package: "jwt-kit")]
