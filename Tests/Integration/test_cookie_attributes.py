@@ -13,6 +13,7 @@ from expectations import (
     clearing_attributes,
 )
 from fcgi_client import fcgi_request, nginx_like_params
+from session_tokens import base64_cookie_value, cookie_header, new_csrf_value
 from web import logout
 
 COOKIE_DOMAIN = "example.com"
@@ -58,6 +59,21 @@ def test_host_prefixed_cookie_never_gets_a_domain_and_is_always_secure(with_doma
         assert "secure" in attributes
     # One host-only deletion is all a __Host- cookie can need.
     assert len(host_lines) == 1
+
+
+def test_configured_cookie_names_carry_the_session(with_domain, stub):
+    session = stub.new_session()
+    csrf = new_csrf_value()
+
+    resp = logout(with_domain.port, None, headers={
+        "Cookie": cookie_header([("__Secure-sb-session", base64_cookie_value(session)), ("__Host-csrf", csrf),
+                                 ("csrf_token", "not-the-configured-cookie")]),
+        "X-CSRF-Token": csrf,
+    })
+
+    assert_success(resp)
+    assert session["session_id"] not in stub.live_sessions()
+    assert "csrf_token" not in cleared(resp)
 
 
 def test_plain_http_host_gets_set_cookie_without_clear_site_data(app, stub):

@@ -65,6 +65,30 @@ def test_stale_socket_file_is_replaced(binary, stub, tmp_path):
     assert responder.stop() == 0
 
 
+def test_sigterm_right_after_ready_exits_0(binary, stub, tmp_path):
+    # A supervisor may stop the service the moment its socket accepts.
+    codes = []
+    for attempt in range(10):
+        workdir = tmp_path / str(attempt)
+        workdir.mkdir()
+        codes.append(Responder(binary_env(stub), workdir, "quick-stop").stop())
+    assert codes == [0] * 10, codes
+
+
+def test_secrets_from_files(start_deployment, stub, tmp_path):
+    anon_file, secret_file = tmp_path / "anon_key", tmp_path / "jwt_secret"
+    anon_file.write_text(stub.anon_key + "\n")
+    secret_file.write_text(stub.jwt_secret)
+    deployment = start_deployment("secret-files", SUPABASE_ANON_KEY=None, SUPABASE_JWT_SECRET=None,
+                                  SUPABASE_ANON_KEY_FILE=str(anon_file), SUPABASE_JWT_SECRET_FILE=str(secret_file))
+    session = stub.new_session()
+
+    assert_success(logout(deployment.port, session["access_token"]))
+
+    [sent] = stub.logout_requests()
+    assert sent["headers"]["apikey"] == stub.anon_key
+
+
 def test_socket_mode_is_0660(app):
     assert app.socket_path.stat().st_mode & 0o777 == 0o660
 

@@ -121,3 +121,13 @@ def test_missing_token_is_401_and_touches_no_cookie(app, stub):
         assert_error(resp, 401, "missing_token")
         assert_cookies_untouched(resp)
     assert stub.requests() == []
+
+
+def test_scope_among_other_query_parameters(app, stub):
+    this = stub.new_session()
+    stub.new_session(user_id=this["user_id"])
+
+    resp = logout(app.port, this["access_token"], scope="global&utm_source=mail")
+
+    assert_success(resp)
+    assert stub.live_sessions(this["user_id"]) == set()

@@ -9,6 +9,7 @@ def test_no_secret_in_any_responder_output():
     files = [path for path in log_files() if path.exists()]
     secrets = all_secrets()
     assert secrets, "no secrets were registered: the run started nothing"
+    assert files, "no responder output was captured"
     leaks = []
     for path in files:
         text = path.read_text(errors="replace")
