@@ -45,6 +45,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Systemd",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Logout",
             dependencies: [
                 "FastCGI",
@@ -61,6 +68,7 @@ let package = Package(
                 "Logout",
                 "FastCGI",
                 "SupabaseAuth",
+                "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -73,6 +81,10 @@ let package = Package(
         .testTarget(
             name: "FastCGITests",
             dependencies: ["FastCGI", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(
             name: "SupabaseAuthTests",

@@ -1,0 +1,1 @@
+// The systemd notification protocol.
