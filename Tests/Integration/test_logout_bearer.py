@@ -19,6 +19,9 @@ def test_success_revokes_session_and_clears_cookies(app, stub):
 
     assert_success(resp)
     assert_cleared_exactly(resp, DEFAULT_CLEARED)
+    for line in resp.set_cookies:
+        name = line.split("=", 1)[0]
+        assert line == f"{name}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly; SameSite=Lax"
     assert session["session_id"] not in stub.live_sessions()
     assert stub.refresh(session["refresh_token"]) == 400
 
