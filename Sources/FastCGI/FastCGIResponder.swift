@@ -2,8 +2,9 @@
 /// from a task that holds one in-flight slot but no thread while it waits.
 public enum FastCGIReply: Sendable {
     case now(FastCGIResponse)
-    /// `work` runs in a task once a slot is free; `whenOverloaded` is sent at once when every slot is taken.
-    case later(whenOverloaded: FastCGIResponse, work: @Sendable () async -> FastCGIResponse)
+    /// `work` runs in a task once a slot is free; when every slot is taken, `whenOverloaded` is called
+    /// on the acceptor thread instead and its response sent at once.
+    case later(whenOverloaded: @Sendable () -> FastCGIResponse, work: @Sendable () async -> FastCGIResponse)
 }
 
 /// The application behind the transport.

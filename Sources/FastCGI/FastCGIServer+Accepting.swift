@@ -61,7 +61,7 @@ extension FastCGIServer {
             finish(exchange, with: response)
         case .later(let whenOverloaded, let work):
             guard slots.tryAcquire() else {
-                finish(exchange, with: whenOverloaded)
+                finish(exchange, with: whenOverloaded())
                 return
             }
             // The pending request keeps this FCGX_Request; the acceptor takes a fresh one.

@@ -34,9 +34,13 @@ public final class Router: FastCGIResponder {
             case .now(let outcome):
                 return .now(finish(outcome, request, route, started))
             case .later(let whenOverloaded, let work):
-                return .later(whenOverloaded: whenOverloaded) { [self] in
-                    finish(await work(), request, route, started)
-                }
+                return .later(
+                    whenOverloaded: { [self] in
+                        finish(.init(response: whenOverloaded, error: .overloaded), request, route, started)
+                    },
+                    work: { [self] in
+                        finish(await work(), request, route, started)
+                    })
             }
         case .health:
             guard request.method == "GET" || request.method == "HEAD" else {

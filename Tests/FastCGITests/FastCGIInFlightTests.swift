@@ -8,7 +8,7 @@ struct FastCGIInFlightTests {
         let running = try RunningServer.start(
             acceptorThreads: 3, maxInFlight: 2,
             responder: ClosureResponder { _ in
-                .later(whenOverloaded: .text(503, "overloaded")) {
+                .later(whenOverloaded: { .text(503, "overloaded") }) {
                     await gate.wait()
                     return .text(200, "done")
                 }

@@ -30,7 +30,7 @@ struct FastCGIReplyTests {
         let running = try RunningServer.start(
             responder: ClosureResponder { request in
                 let method = request.param("REQUEST_METHOD") ?? "none"
-                return .later(whenOverloaded: .text(503, "busy")) {
+                return .later(whenOverloaded: { .text(503, "busy") }) {
                     await Task.yield()
                     return .text(200, "later \(method)")
                 }
@@ -66,7 +66,7 @@ struct FastCGIReplyTests {
             responder: ClosureResponder { request in
                 let id = request.param("ID") ?? "?"
                 if Int(id)! % 2 == 0 { return .now(.text(200, "now \(id)")) }
-                return .later(whenOverloaded: .text(503, "busy")) { .text(200, "later \(id)") }
+                return .later(whenOverloaded: { .text(503, "busy") }) { .text(200, "later \(id)") }
             })
         let client = running.client
         let bodies = try await withThrowingTaskGroup(of: String.self) { group in

@@ -9,7 +9,7 @@ import Testing
 struct FastCGIShutdownTests {
     static func gated(_ gate: Gate, answer: String = "finished") -> ClosureResponder {
         ClosureResponder { _ in
-            .later(whenOverloaded: .text(503, "busy")) {
+            .later(whenOverloaded: { .text(503, "busy") }) {
                 await gate.wait()
                 return .text(200, answer)
             }
@@ -127,7 +127,7 @@ struct FastCGIShutdownTests {
             acceptorThreads: 2,
             responder: ClosureResponder { request in
                 if request.param("NOW") != nil { return .now(.text(200, "now")) }
-                return .later(whenOverloaded: .text(503, "busy")) {
+                return .later(whenOverloaded: { .text(503, "busy") }) {
                     await gate.wait()
                     return .text(200, String(repeating: "x", count: 200_000))
                 }

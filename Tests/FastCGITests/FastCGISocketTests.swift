@@ -70,7 +70,7 @@ struct FastCGISocketTests {
         let gate = Gate()
         let old = try RunningServer.start(
             responder: ClosureResponder { _ in
-                .later(whenOverloaded: .text(503, "busy")) {
+                .later(whenOverloaded: { .text(503, "busy") }) {
                     await gate.wait()
                     return .text(200, "old")
                 }

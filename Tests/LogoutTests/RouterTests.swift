@@ -366,12 +366,16 @@ struct RouterTests {
         let request = FastCGIRequest(params: [
             "REQUEST_METHOD": "POST", "DOCUMENT_URI": "/api/auth/logout", "HTTP_AUTHORIZATION": "Bearer \(session.accessToken)",
         ])
-        guard case .later(let overloaded, _) = harness.router.respond(to: request) else {
+        guard case .later(let whenOverloaded, _) = harness.router.respond(to: request) else {
             Issue.record("expected a deferred reply")
             return
         }
+        let overloaded = whenOverloaded()
         expectError(overloaded, 503, "overloaded", clears: false)
         #expect(overloaded.value(of: "Retry-After") == "1")
+        let text = await harness.send(method: "GET", path: "/metrics").body
+        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="503"} 1"#))
+        #expect(text.contains(#"logout_outcomes_total{code="overloaded"} 1"#))
     }
 
     // MARK: health and metrics
