@@ -215,6 +215,7 @@ settle() {
     read -r busy1 total1 < <(cpu_busy_total)
     (((busy1 - busy0) * 10 < total1 - total0)) && return 0
   done
+  note "the machine is still busy (other work?): measuring anyway"
 }
 
 if ((WARMUP)); then

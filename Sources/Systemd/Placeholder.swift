@@ -1,1 +1,0 @@
-// The systemd notification protocol.
