@@ -5,15 +5,23 @@ import Synchronization
 /// swift-log handler writing one JSON object per line to standard error, as journald and log
 /// shippers read it: `time`, `level`, `message`, then the metadata under its dotted keys.
 public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let label: String
+    private let level: LogLevelControl
     private let output: @Sendable (String) -> Void
 
-    public init(label: String, level: Logger.Level, output: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    /// - Parameter level: shared by every handler, so one change reaches every logger.
+    public init(
+        label: String, level: LogLevelControl, output: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+    ) {
         self.label = label
-        self.logLevel = level
+        self.level = level
         self.output = output
+    }
+
+    public var logLevel: Logger.Level {
+        get { level.level }
+        set { level.level = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

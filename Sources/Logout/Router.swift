@@ -5,18 +5,23 @@ import Synchronization
 
 /// Method and path to handler, one log line and the metrics of every request.
 public final class Router: FastCGIResponder {
-    private let logout: LogoutHandler
+    private let currentLogout: Mutex<LogoutHandler>
     private let metrics: LogoutMetrics
     private let logger: Logger
     private let inFlight = Mutex<(@Sendable () -> (current: Int, capacity: Int))?>(nil)
-    private let baseHeaders: [FastCGIResponse.Header]
 
     public init(logout: LogoutHandler, metrics: LogoutMetrics, logger: Logger) {
-        self.logout = logout
+        currentLogout = Mutex(logout)
         self.metrics = metrics
         self.logger = logger
-        baseHeaders = logout.baseHeaders
     }
+
+    /// Swaps in a handler built from reloaded settings; requests already past the router keep the old one.
+    public func replace(_ logout: LogoutHandler) {
+        currentLogout.withLock { $0 = logout }
+    }
+
+    private var logout: LogoutHandler { currentLogout.withLock { $0 } }
 
     /// Where `/metrics` reads the requests in flight and the slot capacity (the transport's counters).
     public func readInFlight(from probe: @escaping @Sendable () -> (current: Int, capacity: Int)) {
@@ -27,9 +32,12 @@ public final class Router: FastCGIResponder {
         let started = ContinuousClock.now
         let request = LogoutRequest(fastCGIRequest)
         let route = Route(path: request.path)
+        let logout = self.logout
         switch route {
         case .logout:
-            guard request.method == "POST" else { return .now(finish(notAllowed(allow: "POST"), request, route, started)) }
+            guard request.method == "POST" else {
+                return .now(finish(notAllowed(logout, allow: "POST"), request, route, started))
+            }
             switch logout.handle(request) {
             case .now(let outcome):
                 return .now(finish(outcome, request, route, started))
@@ -44,14 +52,16 @@ public final class Router: FastCGIResponder {
             }
         case .health:
             guard request.method == "GET" || request.method == "HEAD" else {
-                return .now(finish(notAllowed(allow: "GET, HEAD"), request, route, started))
+                return .now(finish(notAllowed(logout, allow: "GET, HEAD"), request, route, started))
             }
-            let response = FastCGIResponse(status: 200, headers: baseHeaders, body: #"{"status":"ok"}"#)
+            let response = FastCGIResponse(status: 200, headers: logout.baseHeaders, body: #"{"status":"ok"}"#)
             return .now(finish(.init(response: response, error: nil), request, route, started))
         case .metrics:
-            guard request.method == "GET" else { return .now(finish(notAllowed(allow: "GET"), request, route, started)) }
+            guard request.method == "GET" else {
+                return .now(finish(notAllowed(logout, allow: "GET"), request, route, started))
+            }
             let (current, capacity) = inFlight.withLock { $0?() } ?? (0, 0)
-            var headers = baseHeaders
+            var headers = logout.baseHeaders
             headers[0] = .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             let response = FastCGIResponse(
                 status: 200, headers: headers, body: metrics.exposition(inFlight: current, capacity: capacity))
@@ -61,7 +71,7 @@ public final class Router: FastCGIResponder {
         }
     }
 
-    private func notAllowed(allow: String) -> LogoutHandler.Outcome {
+    private func notAllowed(_ logout: LogoutHandler, allow: String) -> LogoutHandler.Outcome {
         var outcome = logout.failure(.methodNotAllowed)
         outcome.response.headers.append(.init("Allow", allow))
         return outcome

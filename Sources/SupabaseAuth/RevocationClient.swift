@@ -90,14 +90,8 @@ public final class RevocationClient: Sendable {
             }
             switch verdict {
             case .final(let result):
-                if result == .failed(.rejectedConfiguration) {
-                    logger.error(
-                        "Supabase Auth rejected the logout request itself: check SUPABASE_URL and SUPABASE_ANON_KEY",
-                        metadata: [
-                            "http.status": "\(lastStatus.map(String.init) ?? "-")",
-                            "supabase.error_code": "\(lastErrorCode ?? "-")",
-                        ])
-                }
+                // A refusal of our own request (.rejectedConfiguration) is reported by the caller's
+                // request log line, at error level, with the status and code kept in the outcome.
                 return outcome(result)
             case .giveUp:
                 return outcome(.failed(.unavailable))

@@ -22,26 +22,23 @@ struct LogoutCommand: AsyncParsableCommand {
     @OptionGroup var settings: SettingOptions
 
     func run() async throws {
+        // The environment as it was at start, so a reload re-reads files but not a changed environment.
+        let settings = SettingsSource(environment: ProcessInfo.processInfo.environment, overrides: self.settings.overrides)
         let configuration: LogoutConfiguration
         do {
-            configuration = try LogoutConfiguration.load(
-                from: SettingsSource(environment: ProcessInfo.processInfo.environment, overrides: settings.overrides))
+            configuration = try LogoutConfiguration.load(from: settings)
         } catch {
             throw StartupFailure.configuration(error)
         }
 
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: configuration.logLevel) }
+        let logLevel = LogLevelControl(configuration.logLevel)
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevel) }
         let logger = Logger(label: "logout-fcgi")
         let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
 
         let http = try CurlHTTPClient(userAgent: Version.userAgent, logger: logger)
-        let verifier = try await makeVerifier(configuration, http: http, metrics: metrics, logger: logger)
-        let revoker = RevocationClient(
-            http: http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
-            timeout: configuration.upstreamTimeout, userAgent: Version.userAgent, logger: logger)
-        let router = Router(
-            logout: LogoutHandler(configuration: configuration, verifier: verifier, revoker: revoker),
-            metrics: metrics, logger: logger)
+        let handler = try await LogoutHandler.assemble(configuration, http: http, metrics: metrics, logger: logger)
+        let router = Router(logout: handler, metrics: metrics, logger: logger)
 
         let server: FastCGIServer
         do {
@@ -59,33 +56,16 @@ struct LogoutCommand: AsyncParsableCommand {
         router.readInFlight { (server.inFlight, server.capacity) }
 
         StartupLog.write(configuration, version: Version.current, to: logger)
+        let reload = HangupReload(
+            settings: settings, router: router, http: http, metrics: metrics, logLevel: logLevel, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 // A group stops its services in reverse order: the transport drains first, while the
                 // libcurl loop still serves the revocations in flight.
-                services: [.init(service: http), .init(service: server)],
+                services: [.init(service: reload), .init(service: http), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-    }
-
-    private func makeVerifier(
-        _ configuration: LogoutConfiguration, http: CurlHTTPClient, metrics: LogoutMetrics, logger: Logger
-    ) async throws -> TokenVerifier {
-        var jwks: JWKSSource?
-        if let file = configuration.jwksFile {
-            jwks = .file(path: file)
-        } else if let url = configuration.jwksURL {
-            let timeout = configuration.upstreamTimeout
-            jwks = .url { try await http.fetch(url: url, timeout: timeout) }
-        }
-        do {
-            return try await TokenVerifier(
-                hmacSecret: configuration.jwtSecret, jwks: jwks, logger: logger,
-                onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) })
-        } catch let error as TokenVerifierError {
-            throw StartupFailure.configuration(ConfigurationError(verifierError: error))
-        }
     }
 }
 

@@ -1,0 +1,33 @@
+import Logging
+import Logout
+import SupabaseAuth
+
+extension LogoutHandler {
+    /// The handler with its token verifier and revocation client, built from `configuration`; the
+    /// libcurl client is shared, so rebuilding on reload keeps its connections.
+    static func assemble(
+        _ configuration: LogoutConfiguration, http: CurlHTTPClient, metrics: LogoutMetrics, logger: Logger
+    ) async throws(StartupFailure) -> LogoutHandler {
+        var jwks: JWKSSource?
+        if let file = configuration.jwksFile {
+            jwks = .file(path: file)
+        } else if let url = configuration.jwksURL {
+            let timeout = configuration.upstreamTimeout
+            jwks = .url { try await http.fetch(url: url, timeout: timeout) }
+        }
+        let verifier: TokenVerifier
+        do {
+            verifier = try await TokenVerifier(
+                hmacSecret: configuration.jwtSecret, jwks: jwks, logger: logger,
+                onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) })
+        } catch let error as TokenVerifierError {
+            throw .configuration(ConfigurationError(verifierError: error))
+        } catch {
+            throw .configuration(ConfigurationError(setting: "SUPABASE_JWKS_FILE", problem: "\(error)"))
+        }
+        let revoker = RevocationClient(
+            http: http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
+            timeout: configuration.upstreamTimeout, userAgent: Version.userAgent, logger: logger)
+        return LogoutHandler(configuration: configuration, verifier: verifier, revoker: revoker)
+    }
+}
