@@ -28,7 +28,7 @@ extension SystemdService: Service {
         notifier.ready(status: configuration.readyStatus)
         logger.debug(
             "told the service manager the service is ready",
-            metadata: ["systemd.watchdog_ms": "\(watchdog.map { String($0.timeout.wholeMilliseconds) } ?? "off")"])
+            metadata: ["systemd.watchdog": "\(watchdog.map { "\($0.timeout)" } ?? "off")"])
         guard let watchdog else {
             try await gracefulShutdown()
             return
@@ -58,12 +58,5 @@ extension SystemdService: Service {
             // After a long suspension, the next ping is due one interval from now, not in a burst.
             next = max(next + interval, clock.now)
         }
-    }
-}
-
-extension Duration {
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
