@@ -47,3 +47,9 @@ public struct SettingsSource: Sendable {
         return trimmed
     }
 }
+
+extension SettingsSource: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Names no value: the environment holds secrets.
+    public var description: String { "SettingsSource(\(environment.count) variables, \(overrides.count) flags)" }
+    public var debugDescription: String { description }
+}

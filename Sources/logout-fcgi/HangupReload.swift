@@ -42,3 +42,8 @@ struct HangupReload: Service {
         }
     }
 }
+
+extension HangupReload: CustomStringConvertible {
+    // The service group logs its services; the default description would print the settings.
+    var description: String { "HangupReload" }
+}

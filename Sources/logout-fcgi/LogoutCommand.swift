@@ -5,6 +5,7 @@ import Logging
 import Logout
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 import SupabaseAuth
 
 @main
@@ -31,12 +32,22 @@ struct LogoutCommand: AsyncParsableCommand {
             throw StartupFailure.configuration(error)
         }
 
+        // Trapped before the socket opens: a SIGTERM that arrives as soon as the socket accepts (a
+        // service manager stopping a unit that just started) must drain, not kill the process.
+        let shutdownSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+
         let logLevel = LogLevelControl(configuration.logLevel)
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevel) }
         let logger = Logger(label: "logout-fcgi")
         let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
 
-        let http = try CurlHTTPClient(userAgent: Version.userAgent, logger: logger)
+        // Every request holding a slot may wait on its own upstream connection (HTTP/1.1), so the
+        // connection pool is as large as the slot count; HTTP/2 multiplexes them over fewer.
+        let http = try CurlHTTPClient(
+            userAgent: Version.userAgent, logger: logger,
+            configuration: .init(
+                maxHostConnections: configuration.maxInFlight, maxCachedConnections: configuration.maxInFlight,
+                maxIdleHandles: configuration.maxInFlight))
         let handler = try await LogoutHandler.assemble(configuration, http: http, metrics: metrics, logger: logger)
         let router = Router(logout: handler, metrics: metrics, logger: logger)
 
@@ -63,8 +74,11 @@ struct LogoutCommand: AsyncParsableCommand {
                 // A group stops its services in reverse order: the transport drains first, while the
                 // libcurl loop still serves the revocations in flight.
                 services: [.init(service: reload), .init(service: http), .init(service: server)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        let signalWatcher = Task {
+            for await _ in shutdownSignals { await group.triggerGracefulShutdown() }
+        }
+        defer { signalWatcher.cancel() }
         try await group.run()
     }
 }

@@ -132,4 +132,12 @@ struct ConfigurationTests {
             #expect(!error.description.contains("secret-value"))
         }
     }
+
+    @Test func theSettingsSourceNeverPrintsAValue() {
+        let source = SettingsSource(environment: ["SUPABASE_JWT_SECRET": "do-not-print-me"], overrides: ["SUPABASE_ANON_KEY": "nor-me"])
+        for text in [String(describing: source), String(reflecting: source), "\(source)"] {
+            #expect(!text.contains("do-not-print-me"))
+            #expect(!text.contains("nor-me"))
+        }
+    }
 }
