@@ -423,3 +423,36 @@ def test_binary_works_under_the_units_seccomp_rules(binary, stub, tmp_path):
             code = _stop(proc)
             listener.close()
     assert code == 0, f"exit {code} under the sandbox (-31: a denied system call); see {stderr_path}"
+
+
+def test_binary_works_with_a_pid_only_proc(binary, stub, tmp_path):
+    """ProtectProc=invisible and ProcSubset=pid: /proc shows the process's own entries only, no
+    /proc/cpuinfo, /proc/meminfo or /proc/sys. Emulated with a private mount namespace."""
+    unshare = _require_tool("unshare")
+    mount_proc = "mount -t proc -o subset=pid,hidepid=invisible proc /proc"
+    private = [unshare, "-m", "--propagation", "private", "sh", "-c"]
+    probe = subprocess.run([*private, f"{mount_proc} && test ! -e /proc/cpuinfo"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot mount a pid-only /proc in a private mount namespace here")
+    socket_path = tmp_path / "fcgi.sock"
+    env = {"PATH": "/usr/bin:/bin", "SUPABASE_URL": stub.url, "SUPABASE_ANON_KEY": stub.anon_key,
+           "SUPABASE_JWT_SECRET": stub.jwt_secret, "LOGOUT_LISTEN": f"unix:{socket_path}"}
+    stderr_path = tmp_path / "pid-only-proc.stderr"
+    watch_log(stderr_path)
+    with open(stderr_path, "wb") as stderr:
+        # unshare and sh exec in turn: the binary keeps the pid that gets SIGTERM.
+        proc = subprocess.Popen([*private, f'{mount_proc} && exec "$0"', str(binary)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
+        try:
+            def ready():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"exited with {proc.returncode}; see {stderr_path}")
+                return unix_socket_accepts(socket_path)
+
+            poll(ready, START_LIMIT_S, "responder with a pid-only /proc")
+            token = stub.new_session()["access_token"]
+            assert_success(fcgi_request(str(socket_path), nginx_like_params(
+                "POST", "/api/auth/logout", "localhost", {"Authorization": f"Bearer {token}"}, b"")))
+        finally:
+            code = _stop(proc)
+    assert code == 0, stderr_path.read_text()[-2000:]
