@@ -1,0 +1,217 @@
+"""GET /metrics through nginx after known requests: the exact Prometheus text of every counter,
+histogram count and gauge, and who may read it."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import subprocess
+
+import pytest
+
+from deployment import BINARY, REPO
+from expectations import assert_error, assert_success
+from fcgi_client import fcgi_request, nginx_like_params
+from web import LOGOUT_PATH, logout, request
+
+MAX_INFLIGHT = 37
+DEADLINE_MS = 1000
+ROUTES = ("/api/auth/logout", "/healthz", "/metrics", "unmatched")
+STATUSES = (200, 400, 401, 403, 404, 405, 413, 500, 503)
+OUTCOME_CODES = (
+    "success", "not_found", "method_not_allowed", "payload_too_large", "invalid_scope", "missing_token",
+    "origin_not_allowed", "csrf_token_missing", "csrf_token_invalid", "invalid_token", "token_expired",
+    "session_not_found", "session_invalidation_failed", "overloaded",
+)
+BUCKETS = ("0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf")
+
+
+def scrape(port: int) -> str:
+    resp = request(port, "GET", "/metrics")
+    assert resp.status == 200, resp
+    assert resp.one("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
+    return resp.body.decode()
+
+
+def samples(text: str) -> dict[str, str]:
+    """`name{labels}` to its value, as the exposition writes both."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            assert key not in out, f"series written twice: {key}"
+            out[key] = value
+    return out
+
+
+def family(values: dict[str, str], name: str) -> dict[str, str]:
+    return {key: value for key, value in values.items() if key == name or key.startswith(name + "{")}
+
+
+def build_version() -> str:
+    result = subprocess.run([str(BINARY), "--version"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def scenario(start_deployment, stub):
+    """A fresh responder, scraped once before and once after a known set of requests."""
+    stub.reset()
+    deployment = start_deployment(
+        "metrics", LOGOUT_MAX_INFLIGHT=str(MAX_INFLIGHT), LOGOUT_UPSTREAM_TIMEOUT_MS=str(DEADLINE_MS))
+    before = scrape(deployment.port)
+    port = deployment.port
+
+    for _ in range(2):
+        assert_success(logout(port, stub.new_session()["access_token"]))
+    for _ in range(3):
+        assert_error(logout(port, None), 401, "missing_token")
+    # nginx answers paths outside its locations itself; the responder sees an unknown path only when
+    # a FastCGI client sends one.
+    assert request(port, "GET", "/not-here").status == 404
+    unknown = fcgi_request(str(deployment.socket_path), nginx_like_params("GET", "/not-here", "localhost", {}, b""))
+    assert_error(unknown, 404, "not_found")
+    assert_error(request(port, "GET", LOGOUT_PATH), 405, "method_not_allowed")
+    stub.fault(kind="status", status=503, times=1)
+    assert_success(logout(port, stub.new_session()["access_token"]))
+    stub.fault(kind="status", status=500, times=-1)
+    try:
+        assert_error(logout(port, stub.new_session()["access_token"]), 500, "session_invalidation_failed")
+    finally:
+        stub.clear_faults()
+    upstream_calls = len(stub.logout_requests())
+    assert request(port, "GET", "/healthz").status == 200
+
+    after = scrape(deployment.port)
+    return {"before": samples(before), "after": samples(after), "text": after, "upstream_calls": upstream_calls}
+
+
+def test_request_counters_before_any_request(scenario):
+    before = scenario["before"]
+
+    counted = {key: int(v) for key, v in family(before, "logout_http_requests_total").items() if v != "0"}
+    # Only nginx's readiness probes have been answered.
+    assert set(counted) == {'logout_http_requests_total{route="/healthz",status="200"}'}
+    for code in OUTCOME_CODES:
+        assert before[f'logout_outcomes_total{{code="{code}"}}'] == "0"
+
+
+def test_request_counters_by_route_and_status(scenario):
+    probes = int(scenario["before"]['logout_http_requests_total{route="/healthz",status="200"}'])
+    counts = {
+        ("/api/auth/logout", 200): 3,
+        ("/api/auth/logout", 401): 3,
+        ("/api/auth/logout", 405): 1,
+        ("/api/auth/logout", 500): 1,
+        ("unmatched", 404): 1,
+        ("/healthz", 200): probes + 1,
+        # The scrape before the requests; a scrape is counted after its own text is written.
+        ("/metrics", 200): 1,
+    }
+    expected = {
+        f'logout_http_requests_total{{route="{route}",status="{status}"}}': str(counts.get((route, status), 0))
+        for route in ROUTES for status in STATUSES
+    }
+
+    assert family(scenario["after"], "logout_http_requests_total") == expected
+    assert f'logout_http_requests_total{{route="/api/auth/logout",status="200"}} 3' in scenario["text"].splitlines()
+
+
+def test_outcome_counters(scenario):
+    counts = {"success": 3, "missing_token": 3, "session_invalidation_failed": 1}
+    expected = {f'logout_outcomes_total{{code="{code}"}}': str(counts.get(code, 0)) for code in OUTCOME_CODES}
+
+    assert family(scenario["after"], "logout_outcomes_total") == expected
+
+
+def test_upstream_counters(scenario):
+    after = scenario["after"]
+    calls = scenario["upstream_calls"]
+    revocations = 4  # two plain successes, the 503-then-success, the always-500
+    # 1 + 1 + 2 (one retry), and the failure retried within its bounds
+    assert 2 + 2 + 2 <= calls <= 2 + 2 + 3, calls
+
+    assert after["logout_upstream_attempts_total"] == str(calls)
+    assert after["logout_upstream_retries_total"] == str(calls - revocations)
+    assert family(after, "logout_upstream_failures_total") == {
+        'logout_upstream_failures_total{reason="unavailable"}': "1",
+        'logout_upstream_failures_total{reason="rejected_configuration"}': "0",
+    }
+    assert after["logout_upstream_duration_seconds_count"] == str(revocations)
+    assert after['logout_upstream_duration_seconds_bucket{le="+Inf"}'] == str(revocations)
+    assert float(after["logout_upstream_duration_seconds_sum"]) > 0
+
+
+def test_request_duration_histograms(scenario):
+    after = scenario["after"]
+    probes = int(scenario["before"]['logout_http_requests_total{route="/healthz",status="200"}'])
+    counts = {"/api/auth/logout": 8, "unmatched": 1, "/metrics": 1, "/healthz": probes + 1}
+
+    for route, count in counts.items():
+        assert after[f'logout_http_request_duration_seconds_count{{route="{route}"}}'] == str(count)
+        cumulative = [int(after[f'logout_http_request_duration_seconds_bucket{{route="{route}",le="{le}"}}'])
+                      for le in BUCKETS]
+        assert cumulative == sorted(cumulative) and cumulative[-1] == count, cumulative
+        assert float(after[f'logout_http_request_duration_seconds_sum{{route="{route}"}}']) > 0
+
+
+def test_gauges_and_build_info(scenario):
+    lines = scenario["text"].splitlines()
+
+    assert "logout_inflight_requests 0.0" in lines
+    assert f"logout_inflight_capacity {MAX_INFLIGHT}.0" in lines
+    assert f'logout_build_info{{version="{build_version()}"}} 1.0' in lines
+    assert family(scenario["after"], "logout_jwks_fetches_total") == {
+        'logout_jwks_fetches_total{result="success"}': "0",
+        'logout_jwks_fetches_total{result="failure"}': "0",
+    }
+
+
+def test_metric_types(scenario):
+    types = dict(re.findall(r"^# TYPE (\w+) (\w+)$", scenario["text"], re.MULTILINE))
+
+    assert types == {
+        "logout_http_requests_total": "counter",
+        "logout_http_request_duration_seconds": "histogram",
+        "logout_outcomes_total": "counter",
+        "logout_upstream_duration_seconds": "histogram",
+        "logout_upstream_attempts_total": "counter",
+        "logout_upstream_retries_total": "counter",
+        "logout_upstream_failures_total": "counter",
+        "logout_jwks_fetches_total": "counter",
+        "logout_inflight_requests": "gauge",
+        "logout_inflight_capacity": "gauge",
+        "logout_build_info": "gauge",
+    }
+
+
+def request_from(source: str, port: int, path: str, method: str = "GET") -> int:
+    """The status nginx answers a client whose address is `source` (any 127/8 address is local)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15, source_address=(source, 0))
+    try:
+        conn.request(method, path, headers={"Host": "localhost", "Content-Length": "0"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/healthz"])
+def test_metrics_and_health_only_for_loopback_clients(app, path):
+    assert request_from("127.0.0.1", app.port, path) == 200
+    # 127.0.0.2 reaches the loopback listener but is not on the allow list: as any other client.
+    assert request_from("127.0.0.2", app.port, path) == 403
+
+
+def test_logout_is_open_to_other_clients(app):
+    assert request_from("127.0.0.2", app.port, LOGOUT_PATH, "POST") == 401
+
+
+def test_operator_snippet_limits_metrics_and_health_to_loopback():
+    text = (REPO / "nginx" / "logout-fcgi.conf").read_text()
+
+    for location in ("/healthz", "/metrics"):
+        block = text.split(f"location = {location} {{", 1)[1].split("}", 1)[0]
+        assert re.search(r"allow 127\.0\.0\.1;\s+allow ::1;\s+deny all;", block), location
