@@ -4,6 +4,8 @@
 /// so with a cookie domain configured each name is cleared twice: with that `Domain` and host-only.
 struct CookieClearing: Sendable {
     private let alwaysCleared: [String]
+    /// The lines for `alwaysCleared`, built once.
+    private var alwaysClearedLines: [String] = []
     private let domain: String?
     private let path: String
     private let secure: Bool
@@ -17,20 +19,23 @@ struct CookieClearing: Sendable {
         path = configuration.cookiePath
         secure = configuration.cookieSecure
         sameSite = configuration.cookieSameSite
+        alwaysClearedLines = lines(for: alwaysCleared)
     }
 
     /// One line per cookie: every `sb-*-auth-token*` cookie the request carried, then the fixed names.
     func setCookieLines(for cookies: RequestCookies) -> [String] {
-        var names: [String] = []
+        var carried: [String] = []
         for name in cookies.names where CookieName.isSupabaseAuthCookie(name) && !alwaysCleared.contains(String(name)) {
-            names.append(String(name))
+            carried.append(String(name))
         }
-        names += alwaysCleared
+        return carried.isEmpty ? alwaysClearedLines : lines(for: carried) + alwaysClearedLines
+    }
+
+    private func lines(for names: [String]) -> [String] {
         var lines: [String] = []
         lines.reserveCapacity(names.count * (domain == nil ? 1 : 2))
         for name in names {
-            let hostPrefixed = name.hasPrefix("__Host-")
-            if let domain, !hostPrefixed {
+            if let domain, !name.hasPrefix("__Host-") {
                 lines.append(line(name, domain: domain))
             }
             lines.append(line(name, domain: nil))

@@ -121,13 +121,30 @@ public struct LogoutHandler: Sendable {
         return outcome
     }
 
-    /// `Authorization: Bearer <token>`, the scheme case-insensitive.
+    /// `Authorization: Bearer <token>`, the scheme case-insensitive. Works on the UTF-8 bytes: a
+    /// Foundation trim of a kilobyte-long token costs more than the rest of the request's checks.
     static func bearerToken(_ authorization: String?) -> String? {
-        guard let authorization, authorization.utf8.count > 7,
-            authorization.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard let authorization else { return nil }
+        let bytes = authorization.utf8
+        guard bytes.count > 7 else { return nil }
+        var index = bytes.startIndex
+        for expected in "bearer".utf8 {
+            guard bytes[index] | 0x20 == expected else { return nil }
+            index = bytes.index(after: index)
+        }
+        guard bytes[index] == UInt8(ascii: " ") else { return nil }
+        var start = bytes.index(after: index)
+        var end = bytes.endIndex
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") {
+            start = bytes.index(after: start)
+        }
+        while end > start {
+            let before = bytes.index(before: end)
+            guard bytes[before] == UInt8(ascii: " ") || bytes[before] == UInt8(ascii: "\t") else { break }
+            end = before
+        }
+        guard start < end else { return nil }
+        return String(authorization[start..<end])
     }
 
     /// An error answer; `clearing` is added only for the codes that clear cookies.

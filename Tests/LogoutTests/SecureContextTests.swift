@@ -24,3 +24,26 @@ struct SecureContextTests {
         #expect(LogoutRequest.isSecure(https: https, scheme: scheme, host: host) == secure)
     }
 }
+
+@Suite("Bearer header")
+struct BearerHeaderTests {
+    @Test(arguments: [
+        ("Bearer abc.def.ghi", "abc.def.ghi"),
+        ("bearer abc", "abc"),
+        ("BEARER   abc\t ", "abc"),
+        ("Bearer ", nil),
+        ("Bearer    ", nil),
+        ("Bearerabc", nil),
+        ("Basic dXNlcjpwYXNz", nil),
+        ("Bear", nil),
+        ("", nil),
+        ("Bearer é", "é"),
+    ] as [(String, String?)])
+    func bearer(header: String, token: String?) {
+        #expect(LogoutHandler.bearerToken(header) == token)
+    }
+
+    @Test func absent() {
+        #expect(LogoutHandler.bearerToken(nil) == nil)
+    }
+}
