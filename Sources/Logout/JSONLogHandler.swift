@@ -8,11 +8,14 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let level: LogLevelControl
-    private let output: @Sendable (String) -> Void
+    private let output: @Sendable ([UInt8]) -> Void
 
-    /// - Parameter level: shared by every handler, so one change reaches every logger.
+    /// - Parameters:
+    ///   - level: shared by every handler, so one change reaches every logger.
+    ///   - output: receives each line, newline included.
     public init(
-        label: String, level: LogLevelControl, output: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+        label: String, level: LogLevelControl,
+        output: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError
     ) {
         self.label = label
         self.level = level
@@ -29,95 +32,142 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    // One line per request runs on the acceptor threads: the line is built in one byte buffer,
+    // without Foundation formatting or per-field strings.
     public func log(event: LogEvent) {
-        var line = "{\"time\":\"" + Self.timestamp() + "\",\"level\":\"" + event.level.rawValue + "\",\"logger\":"
-        line += Self.quoted(label) + ",\"message\":" + Self.quoted(event.message.description)
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        for key in merged.keys.sorted() {
-            line += "," + Self.quoted(key) + ":" + Self.json(merged[key]!)
+        var line = JSONLine()
+        line.append("{\"time\":\"")
+        line.appendTimestamp()
+        line.append("\",\"level\":\"")
+        line.append(event.level.rawValue)
+        line.append("\",\"logger\":")
+        line.appendQuoted(label)
+        line.append(",\"message\":")
+        line.appendQuoted(event.message.description)
+        for (key, value) in metadata where event.metadata?[key] == nil {
+            line.appendMember(key, value)
         }
-        line += "}\n"
-        output(line)
+        for (key, value) in event.metadata ?? [:] {
+            line.appendMember(key, value)
+        }
+        line.append("}\n")
+        output(line.bytes)
     }
 
     /// One `write(2)` per line, so lines from many threads never interleave.
-    public static let standardError: @Sendable (String) -> Void = { line in
-        var line = line
-        line.withUTF8 { bytes in
+    public static let standardError: @Sendable ([UInt8]) -> Void = { bytes in
+        bytes.withUnsafeBufferPointer { buffer in
             var offset = 0
-            while offset < bytes.count {
-                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+            while offset < buffer.count {
+                let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 { if errno == EINTR { continue } else { return } }
                 offset += written
             }
         }
     }
+}
 
-    private static func json(_ value: Logger.Metadata.Value) -> String {
+/// A JSON object being written as UTF-8 bytes.
+struct JSONLine {
+    private(set) var bytes: [UInt8] = []
+
+    init() {
+        bytes.reserveCapacity(512)
+    }
+
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func appendMember(_ key: String, _ value: Logger.Metadata.Value) {
+        bytes.append(UInt8(ascii: ","))
+        appendQuoted(key)
+        bytes.append(UInt8(ascii: ":"))
+        appendValue(value)
+    }
+
+    mutating func appendValue(_ value: Logger.Metadata.Value) {
         switch value {
-        case .string(let text): return quoted(text)
+        case .string(let text):
+            appendQuoted(text)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let number as Int: return String(number)
-            case let number as Double where number.isFinite: return String(number)
-            case let flag as Bool: return flag ? "true" : "false"
-            default: return quoted(convertible.description)
+            case let number as Int: append(String(number))
+            case let number as Double where number.isFinite: append(String(number))
+            case let flag as Bool: append(flag ? "true" : "false")
+            default: appendQuoted(convertible.description)
             }
-        case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
+        case .array(let values):
+            bytes.append(UInt8(ascii: "["))
+            for (index, element) in values.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendValue(element)
+            }
+            bytes.append(UInt8(ascii: "]"))
         case .dictionary(let values):
-            return "{" + values.keys.sorted().map { quoted($0) + ":" + json(values[$0]!) }.joined(separator: ",") + "}"
+            bytes.append(UInt8(ascii: "{"))
+            for (index, key) in values.keys.sorted().enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendQuoted(key)
+                bytes.append(UInt8(ascii: ":"))
+                appendValue(values[key]!)
+            }
+            bytes.append(UInt8(ascii: "}"))
         }
     }
 
-    static func quoted(_ text: String) -> String {
-        // Most values need no escaping: check the bytes before walking the scalars.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// A JSON string: quote, backslash and control bytes escaped; other UTF-8 bytes as they are.
+    mutating func appendQuoted(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
             }
         }
-        return out + "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 
-    /// `2026-11-25T18:47:52.035Z`, without Foundation's formatters (this runs once per request).
-    static func timestamp() -> String {
+    /// `2026-11-25T18:47:52.035Z`, UTC.
+    mutating func appendTimestamp() {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        var text = ""
-        text.reserveCapacity(24)
-        func append(_ value: Int, width: Int) {
-            let digits = String(value)
-            text += String(repeating: "0", count: max(0, width - digits.count)) + digits
+        appendDigits(Int(parts.tm_year) + 1900, 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mon) + 1, 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mday), 2)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(Int(parts.tm_hour), 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_min), 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_sec), 2)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(now.tv_nsec / 1_000_000, 3)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    private mutating func appendDigits(_ value: Int, _ width: Int) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
+            rest %= divisor
+            divisor /= 10
         }
-        append(Int(parts.tm_year) + 1900, width: 4)
-        text += "-"
-        append(Int(parts.tm_mon) + 1, width: 2)
-        text += "-"
-        append(Int(parts.tm_mday), width: 2)
-        text += "T"
-        append(Int(parts.tm_hour), width: 2)
-        text += ":"
-        append(Int(parts.tm_min), width: 2)
-        text += ":"
-        append(Int(parts.tm_sec), width: 2)
-        text += "."
-        append(now.tv_nsec / 1_000_000, width: 3)
-        return text + "Z"
     }
 }

@@ -13,7 +13,7 @@ struct JSONLogHandlerTests {
 
     func logger(_ capture: Capture, level: LogLevelControl = LogLevelControl(.info)) -> Logger {
         Logger(label: "test") { label in
-            JSONLogHandler(label: label, level: level) { line in capture.lines.withLock { $0.append(line) } }
+            JSONLogHandler(label: label, level: level) { line in capture.lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) } }
         }
     }
 
