@@ -7,6 +7,7 @@ import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import SupabaseAuth
+import Systemd
 
 @main
 struct LogoutCommand: AsyncParsableCommand {
@@ -67,13 +68,17 @@ struct LogoutCommand: AsyncParsableCommand {
         router.readInFlight { (server.inFlight, server.capacity) }
 
         StartupLog.write(configuration, version: Version.current, to: logger)
+        // READY=1 once the acceptors and the libcurl loop run; WATCHDOG=1 only while both stay alive.
+        let systemd = SystemdService(logger: logger) { server.isHealthy && http.isAlive }
         let reload = HangupReload(
             settings: settings, router: router, http: http, metrics: metrics, logLevel: logLevel, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 // A group stops its services in reverse order: the transport drains first, while the
                 // libcurl loop still serves the revocations in flight.
-                services: [.init(service: reload), .init(service: http), .init(service: server)],
+                services: [
+                    .init(service: systemd), .init(service: reload), .init(service: http), .init(service: server),
+                ],
                 logger: logger))
         let signalWatcher = Task {
             for await _ in shutdownSignals { await group.triggerGracefulShutdown() }
