@@ -74,10 +74,11 @@ struct LogoutCommand: AsyncParsableCommand {
             settings: settings, router: router, http: http, metrics: metrics, logLevel: logLevel, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                // A group stops its services in reverse order: the transport drains first, while the
-                // libcurl loop still serves the revocations in flight.
+                // A group stops its services in reverse order, each after the one before has returned:
+                // systemd hears STOPPING=1 at once, then the transport drains while the libcurl loop
+                // still serves the revocations in flight.
                 services: [
-                    .init(service: systemd), .init(service: reload), .init(service: http), .init(service: server),
+                    .init(service: reload), .init(service: http), .init(service: server), .init(service: systemd),
                 ],
                 logger: logger))
         let signalWatcher = Task {
