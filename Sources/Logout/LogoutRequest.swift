@@ -21,7 +21,7 @@ public struct LogoutRequest: Sendable {
     public init(_ request: borrowing FastCGIRequest) {
         method = request.param("REQUEST_METHOD") ?? "GET"
         let uri = request.param("DOCUMENT_URI") ?? request.param("REQUEST_URI") ?? "/"
-        path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
         query = request.param("QUERY_STRING") ?? ""
         authorization = request.param("HTTP_AUTHORIZATION")
         cookieHeader = request.param("HTTP_COOKIE")
@@ -37,7 +37,8 @@ public struct LogoutRequest: Sendable {
     /// `HTTPS` is `on` or `REQUEST_SCHEME` is `https` (nginx's fastcgi_params pass both), or the host is
     /// `localhost` or a loopback address, which browsers also treat as a secure context.
     static func isSecure(https: String?, scheme: String?, host: String?) -> Bool {
-        if https?.lowercased() == "on" || scheme?.lowercased() == "https" { return true }
+        if let https, https.isASCIICaseInsensitiveEqual(to: "on") { return true }
+        if let scheme, scheme.isASCIICaseInsensitiveEqual(to: "https") { return true }
         guard var host = host?.lowercased() else { return false }
         if host.hasPrefix("[") {
             host = host.firstIndex(of: "]").map { String(host[host.index(after: host.startIndex)..<$0]) } ?? host
@@ -55,5 +56,15 @@ public struct LogoutRequest: Sendable {
             value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { return nil }
         return value
+    }
+}
+
+extension String {
+    /// Equality ignoring ASCII case, without building a lowercased copy.
+    func isASCIICaseInsensitiveEqual(to other: String) -> Bool {
+        func folded(_ byte: UInt8) -> UInt8 {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+        }
+        return utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { folded($0) == folded($1) }
     }
 }
