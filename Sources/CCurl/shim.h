@@ -2,6 +2,10 @@
 #define LOGOUT_CCURL_SHIM_H
 
 #include <curl/curl.h>
+// Glibc's Swift module leaves these two out; the HTTP client's event loop waits on an epoll set and wakes
+// itself through an eventfd.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 // curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic, which Swift cannot call.
 // One typed wrapper per argument type, each passing exactly the type libcurl reads for that option.
@@ -33,6 +37,26 @@ static inline CURLcode logout_curl_easy_setopt_callback(CURL *handle, CURLoption
 }
 
 static inline CURLMcode logout_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+static inline CURLMcode logout_curl_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+// CURLMOPT_SOCKETFUNCTION: which events libcurl wants on socket `s` (CURL_POLL_*), or CURL_POLL_REMOVE.
+typedef int (*logout_curl_socket_callback)(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
+
+static inline CURLMcode logout_curl_multi_setopt_socket_callback(
+    CURLM *multi, CURLMoption option, logout_curl_socket_callback value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+// CURLMOPT_TIMERFUNCTION: call curl_multi_socket_action(CURL_SOCKET_TIMEOUT) in `timeout_ms` (-1: no timer).
+typedef int (*logout_curl_timer_callback)(CURLM *multi, long timeout_ms, void *userp);
+
+static inline CURLMcode logout_curl_multi_setopt_timer_callback(
+    CURLM *multi, CURLMoption option, logout_curl_timer_callback value) {
     return curl_multi_setopt(multi, option, value);
 }
 

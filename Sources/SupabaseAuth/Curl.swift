@@ -7,6 +7,8 @@ enum Curl {
     typealias Multi = UnsafeMutableRawPointer
     typealias HeaderList = UnsafeMutablePointer<curl_slist>
     typealias DataCallback = logout_curl_data_callback
+    typealias SocketCallback = logout_curl_socket_callback
+    typealias TimerCallback = logout_curl_timer_callback
 
     /// `curl_global_init(CURL_GLOBAL_ALL)`, run once per process before the first handle.
     static let globalInitError: CurlError? = {
@@ -112,6 +114,21 @@ enum Curl {
         try check(logout_curl_multi_setopt_long(multi, option, value))
     }
 
+    /// `curl_multi_setopt` with an opaque pointer (user data for callbacks).
+    static func setOption(_ multi: Multi, _ option: CURLMoption, pointer value: UnsafeMutableRawPointer?) throws(CurlError) {
+        try check(logout_curl_multi_setopt_pointer(multi, option, value))
+    }
+
+    /// `curl_multi_setopt(CURLMOPT_SOCKETFUNCTION)`.
+    static func setOption(_ multi: Multi, _ option: CURLMoption, socketCallback value: SocketCallback) throws(CurlError) {
+        try check(logout_curl_multi_setopt_socket_callback(multi, option, value))
+    }
+
+    /// `curl_multi_setopt(CURLMOPT_TIMERFUNCTION)`.
+    static func setOption(_ multi: Multi, _ option: CURLMoption, timerCallback value: TimerCallback) throws(CurlError) {
+        try check(logout_curl_multi_setopt_timer_callback(multi, option, value))
+    }
+
     /// `curl_multi_add_handle`.
     static func multiAdd(_ multi: Multi, _ easy: Easy) throws(CurlError) {
         try check(curl_multi_add_handle(multi, easy))
@@ -122,22 +139,11 @@ enum Curl {
         _ = curl_multi_remove_handle(multi, easy)
     }
 
-    /// `curl_multi_perform`: how many transfers are still running.
-    @discardableResult
-    static func multiPerform(_ multi: Multi) throws(CurlError) -> Int32 {
+    /// `curl_multi_socket_action`: lets libcurl act on `socket` (`CURL_CSELECT_*` bits in `events`), or on its
+    /// expired timers when `socket` is `CURL_SOCKET_TIMEOUT`.
+    static func multiSocketAction(_ multi: Multi, _ socket: curl_socket_t, _ events: Int32) throws(CurlError) {
         var running: Int32 = 0
-        try check(curl_multi_perform(multi, &running))
-        return running
-    }
-
-    /// `curl_multi_poll` without extra descriptors: waits for activity, curl's own timeout, a wakeup or `timeoutMilliseconds`.
-    static func multiPoll(_ multi: Multi, timeoutMilliseconds: Int32) throws(CurlError) {
-        try check(curl_multi_poll(multi, nil, 0, timeoutMilliseconds, nil))
-    }
-
-    /// `curl_multi_wakeup`: makes a `curl_multi_poll` on another thread return. Safe from any thread.
-    static func multiWakeup(_ multi: Multi) {
-        _ = curl_multi_wakeup(multi)
+        try check(curl_multi_socket_action(multi, socket, events, &running))
     }
 
     /// `curl_multi_info_read`, keeping only finished transfers: the easy handle and its result.

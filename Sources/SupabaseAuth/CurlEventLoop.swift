@@ -2,33 +2,46 @@ import CCurl
 import Logging
 import Synchronization
 
-/// The state the callers and the event-loop thread share: the multi handle (for wakeups), the inbox, the heartbeat.
+/// The state the callers and the event-loop thread share: the inbox, the wakeup event, the heartbeat.
 final class CurlSharedState: Sendable {
-    let multi: CurlMultiHandle
     let inbox = Mutex(CurlInbox())
+    let wakeup: CurlWakeupEvent
     /// Monotonic nanoseconds at the start of the loop's latest iteration; 0 once it has exited.
     let heartbeat = Atomic<UInt64>(0)
 
-    init(multi: CurlMultiHandle) { self.multi = multi }
+    init(wakeup: CurlWakeupEvent) { self.wakeup = wakeup }
 }
 
-/// Drives the multi handle on its own thread: starts submitted transfers, cancels, polls, and resumes callers.
+/// Drives the multi handle on its own thread: starts submitted transfers, cancels, waits on the sockets libcurl
+/// watches (and its timer), lets libcurl act on those that are ready, and resumes callers.
 ///
+/// Each wait and each action cost in proportion to the sockets that are ready, not to the transfers in flight.
 /// Everything here but `shared` is touched only by that thread.
 final class CurlEventLoop: @unchecked Sendable {
     private let shared: CurlSharedState
+    private let multi: CurlMultiHandle
     private let configuration: CurlHTTPClient.Configuration
     private let userAgent: String
     private let logger: Logger
     private var loggedLoopFailure = false
     private var active: [Curl.Easy: CurlTransfer] = [:]
+    private var activeByTicket: [UInt64: Curl.Easy] = [:]
     private var idleHandles: [Curl.Easy] = []
+    // Swapped with the inbox's queues each iteration, so taking them allocates nothing.
+    private var submissions: [CurlSubmission] = []
+    private var cancellations: [UInt64] = []
 
-    /// Longest wait in `curl_multi_poll`, so the heartbeat stays fresh while idle.
+    /// Longest wait in `epoll_wait`, so the heartbeat stays fresh while idle.
     static let pollIntervalMilliseconds: Int32 = 1000
+    /// Most ready sockets taken from one wait; the rest stay ready for the next.
+    static let eventsPerWait = 256
 
-    init(shared: CurlSharedState, configuration: CurlHTTPClient.Configuration, userAgent: String, logger: Logger) {
+    init(
+        shared: CurlSharedState, multi: CurlMultiHandle, configuration: CurlHTTPClient.Configuration,
+        userAgent: String, logger: Logger
+    ) {
         self.shared = shared
+        self.multi = multi
         self.configuration = configuration
         self.userAgent = userAgent
         self.logger = logger
@@ -36,31 +49,47 @@ final class CurlEventLoop: @unchecked Sendable {
 
     /// Runs until a stop is requested, then fails whatever is left and frees every easy handle.
     func run() {
-        let multi = shared.multi.pointer
         while true {
             shared.heartbeat.store(CurlMonotonicClock.nanoseconds(), ordering: .relaxed)
-            let (submissions, cancellations, stopRequested) = shared.inbox.withLock { inbox in
-                defer {
-                    inbox.submissions.removeAll()
-                    inbox.cancellations.removeAll()
-                }
-                return (inbox.submissions, inbox.cancellations, inbox.stopRequested)
+            let stopRequested = shared.inbox.withLock { inbox in
+                inbox.take(submissions: &submissions, cancellations: &cancellations)
             }
             for submission in submissions { start(submission) }
+            submissions.removeAll(keepingCapacity: true)
             for id in cancellations { cancel(id: id) }
+            cancellations.removeAll(keepingCapacity: true)
             if stopRequested { break }
             do {
-                try Curl.multiPerform(multi)
-                while let (easy, result) = Curl.multiNextDone(multi) {
-                    finish(easy: easy, result: result)
-                }
-                try Curl.multiPoll(multi, timeoutMilliseconds: Self.pollIntervalMilliseconds)
+                try waitAndAct()
             } catch {
-                // Only a libcurl bug or exhausted memory gets here; the next iteration tries again.
+                // Only a libcurl bug, exhausted memory or descriptors get here; the next iteration tries again.
                 reportLoopFailure(error)
             }
         }
         tearDown()
+    }
+
+    /// Waits until a socket is ready, libcurl's timer expires, a caller signals, or the poll interval passes;
+    /// lets libcurl act on what happened and completes the transfers that finished.
+    private func waitAndAct() throws {
+        let watch = multi.watch
+        let timeout = watch.waitTimeout(now: CurlMonotonicClock.nanoseconds(), limit: Self.pollIntervalMilliseconds)
+        let ready = try watch.epoll.wait(timeoutMilliseconds: timeout)
+        for index in 0..<ready {
+            let (fd, events) = watch.epoll.event(at: index)
+            if fd == shared.wakeup.descriptor {
+                shared.wakeup.clear()
+            } else {
+                try Curl.multiSocketAction(multi.pointer, fd, CurlSocketWatch.curlEvents(events))
+            }
+        }
+        if watch.takeExpiredTimer(now: CurlMonotonicClock.nanoseconds()) {
+            try Curl.multiSocketAction(multi.pointer, CURL_SOCKET_TIMEOUT, 0)
+        }
+        while let (easy, result) = Curl.multiNextDone(multi.pointer) {
+            finish(easy: easy, result: result)
+        }
+        if let failure = watch.takeRegistrationFailure() { throw failure }
     }
 
     private func start(_ submission: CurlSubmission) {
@@ -84,24 +113,26 @@ final class CurlEventLoop: @unchecked Sendable {
             try transfer.configure(
                 for: submission.request, timeout: submission.timeout, connectTimeout: configuration.connectTimeout,
                 userAgent: userAgent)
-            do { try Curl.multiAdd(shared.multi.pointer, easy) } catch { throw HTTPClientError(transferFailure: error) }
+            do { try Curl.multiAdd(multi.pointer, easy) } catch { throw HTTPClientError(transferFailure: error) }
         } catch {
             complete(transfer, with: .failure(error))
             return
         }
         active[easy] = transfer
+        activeByTicket[transfer.ticket.id] = easy
     }
 
     private func cancel(id: UInt64) {
-        guard let transfer = active.values.first(where: { $0.ticket.id == id }) else { return }
-        active[transfer.easy] = nil
-        Curl.multiRemove(shared.multi.pointer, transfer.easy)
+        guard let easy = activeByTicket.removeValue(forKey: id), let transfer = active.removeValue(forKey: easy)
+        else { return }
+        Curl.multiRemove(multi.pointer, easy)
         complete(transfer, with: .failure(.cancelled))
     }
 
     private func finish(easy: Curl.Easy, result: CURLcode) {
         guard let transfer = active.removeValue(forKey: easy) else { return }
-        Curl.multiRemove(shared.multi.pointer, easy)
+        activeByTicket[transfer.ticket.id] = nil
+        Curl.multiRemove(multi.pointer, easy)
         complete(transfer, with: response(of: transfer, result: result))
     }
 
@@ -129,7 +160,7 @@ final class CurlEventLoop: @unchecked Sendable {
     }
 
     /// Logs the first loop failure only, so a persistent one cannot flood the log.
-    private func reportLoopFailure(_ error: CurlError) {
+    private func reportLoopFailure(_ error: any Error) {
         guard !loggedLoopFailure else { return }
         loggedLoopFailure = true
         logger.error("HTTP client loop failed; retrying", metadata: ["http.error": "\(error)"])
@@ -145,10 +176,11 @@ final class CurlEventLoop: @unchecked Sendable {
             submission.continuation.resume(returning: .failure(.shutdown))
         }
         for (easy, transfer) in active {
-            Curl.multiRemove(shared.multi.pointer, easy)
+            Curl.multiRemove(multi.pointer, easy)
             complete(transfer, with: .failure(.shutdown))
         }
         active.removeAll()
+        activeByTicket.removeAll()
         for easy in idleHandles { Curl.easyCleanup(easy) }
         idleHandles.removeAll()
         shared.heartbeat.store(0, ordering: .relaxed)

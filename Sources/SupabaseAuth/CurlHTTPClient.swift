@@ -13,26 +13,33 @@ public final class CurlHTTPClient: Sendable {
     /// How long the loop may go without an iteration before `isAlive` turns false.
     private static let stallLimitNanoseconds: UInt64 = 5_000_000_000 + UInt64(CurlEventLoop.pollIntervalMilliseconds) * 1_000_000
 
-    /// Creates the multi handle and starts its thread.
+    /// Creates the multi handle, the epoll set and wakeup event its loop waits on, and starts the loop's thread.
     ///
     /// - Parameters:
     ///   - userAgent: sent as `User-Agent` unless a request carries its own.
     ///   - logger: for failures of the loop itself; transfers are not logged here.
-    /// - Throws: only when libcurl cannot be initialised or the thread cannot be created.
+    /// - Throws: only when libcurl cannot be initialised, or the epoll set, eventfd or thread cannot be created.
     public init(
         userAgent: String, logger: Logger, configuration: Configuration = Configuration()
     ) throws(HTTPClientError) {
+        let shared: CurlSharedState
         let multi: CurlMultiHandle
         do {
+            let wakeup = try CurlWakeupEvent()
+            let watch = try CurlSocketWatch(
+                capacity: CurlEventLoop.eventsPerWait, wakeupDescriptor: wakeup.descriptor)
+            shared = CurlSharedState(wakeup: wakeup)
             multi = try CurlMultiHandle(
                 maxHostConnections: configuration.maxHostConnections,
-                maxCachedConnections: configuration.maxCachedConnections)
-        } catch {
+                maxCachedConnections: configuration.maxCachedConnections, watch: watch)
+        } catch let error as CurlError {
             throw HTTPClientError(transferFailure: error)
+        } catch {
+            throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
         }
-        let shared = CurlSharedState(multi: multi)
         shared.heartbeat.store(CurlMonotonicClock.nanoseconds(), ordering: .relaxed)
-        let loop = CurlEventLoop(shared: shared, configuration: configuration, userAgent: userAgent, logger: logger)
+        let loop = CurlEventLoop(
+            shared: shared, multi: multi, configuration: configuration, userAgent: userAgent, logger: logger)
         do {
             thread = Mutex(try CurlThread { loop.run() })
         } catch {
@@ -58,21 +65,24 @@ public final class CurlHTTPClient: Sendable {
             await withCheckedContinuation { continuation in
                 let submission = CurlSubmission(
                     ticket: ticket, request: request, timeout: timeout, continuation: continuation)
-                let accepted = shared.inbox.withLock { inbox in
-                    guard !inbox.stopped, !inbox.stopRequested else { return false }
+                let (accepted, signal) = shared.inbox.withLock { inbox in
+                    guard !inbox.stopped, !inbox.stopRequested else { return (false, false) }
                     inbox.submissions.append(submission)
-                    return true
+                    return (true, inbox.claimWakeup())
                 }
-                if accepted {
-                    shared.multi.wakeup()
-                } else {
+                if !accepted {
                     continuation.resume(returning: .failure(.shutdown))
+                } else if signal {
+                    shared.wakeup.signal()
                 }
             }
         } onCancel: {
             ticket.cancel()
-            shared.inbox.withLock { $0.cancellations.append(ticket.id) }
-            shared.multi.wakeup()
+            let signal = shared.inbox.withLock { inbox in
+                inbox.cancellations.append(ticket.id)
+                return inbox.claimWakeup()
+            }
+            if signal { shared.wakeup.signal() }
         }
     }
 
@@ -80,7 +90,7 @@ public final class CurlHTTPClient: Sendable {
     /// later calls to `send` fail at once. Safe to call more than once and from any thread but the loop's.
     public func shutdown() {
         shared.inbox.withLock { $0.stopRequested = true }
-        shared.multi.wakeup()
+        shared.wakeup.signal()
         let running = thread.withLock { thread in
             defer { thread = nil }
             return thread

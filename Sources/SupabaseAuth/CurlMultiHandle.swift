@@ -1,17 +1,25 @@
 import CCurl
 
-/// Owns one libcurl multi handle.
+/// Owns one libcurl multi handle, driven through the multi_socket API: libcurl reports the sockets and the timer it
+/// needs to `watch`.
 ///
-/// Only `wakeup()` may be called from any thread; everything else belongs to the client's event-loop thread.
-/// The handle is cleaned up when the last owner lets go, after the loop has removed every easy handle.
+/// Belongs to the client's event-loop thread. The handle is cleaned up when the last owner lets go, after the loop
+/// has removed every easy handle; `watch` outlives that cleanup, which may still report sockets closing.
 final class CurlMultiHandle: @unchecked Sendable {
     let pointer: Curl.Multi
+    let watch: CurlSocketWatch
 
-    init(maxHostConnections: Int, maxCachedConnections: Int) throws(CurlError) {
+    init(maxHostConnections: Int, maxCachedConnections: Int, watch: CurlSocketWatch) throws(CurlError) {
         pointer = try Curl.multiInit()
+        self.watch = watch
         do {
             try Curl.setOption(pointer, CURLMOPT_MAX_HOST_CONNECTIONS, maxHostConnections)
             try Curl.setOption(pointer, CURLMOPT_MAXCONNECTS, maxCachedConnections)
+            let userData = Unmanaged.passUnretained(watch).toOpaque()
+            try Curl.setOption(pointer, CURLMOPT_SOCKETFUNCTION, socketCallback: CurlSocketWatch.socketCallback)
+            try Curl.setOption(pointer, CURLMOPT_SOCKETDATA, pointer: userData)
+            try Curl.setOption(pointer, CURLMOPT_TIMERFUNCTION, timerCallback: CurlSocketWatch.timerCallback)
+            try Curl.setOption(pointer, CURLMOPT_TIMERDATA, pointer: userData)
         } catch {
             Curl.multiCleanup(pointer)
             throw error
@@ -20,10 +28,5 @@ final class CurlMultiHandle: @unchecked Sendable {
 
     deinit {
         Curl.multiCleanup(pointer)
-    }
-
-    /// Makes the loop's `curl_multi_poll` return now. Safe from any thread.
-    func wakeup() {
-        Curl.multiWakeup(pointer)
     }
 }

@@ -29,4 +29,21 @@ struct CurlInbox {
     var stopRequested = false
     /// Set by the loop as it exits: from then on `send` fails at once.
     var stopped = false
+    /// A wakeup was signalled and the loop has not read the inbox since; further signals would add nothing.
+    private var wakeupPending = false
+
+    /// True when the caller that just added something must signal the loop's wakeup event (after unlocking).
+    mutating func claimWakeup() -> Bool {
+        defer { wakeupPending = true }
+        return !wakeupPending
+    }
+
+    /// Swaps the queues with the loop's empty ones (so neither side allocates once warm) and returns
+    /// whether a stop was requested; the next addition signals again.
+    mutating func take(submissions taken: inout [CurlSubmission], cancellations cancelled: inout [UInt64]) -> Bool {
+        wakeupPending = false
+        swap(&submissions, &taken)
+        swap(&cancellations, &cancelled)
+        return stopRequested
+    }
 }

@@ -63,11 +63,16 @@ extension CurlTransfer {
             list = try Curl.listAppend(list, header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
         // Without these, libcurl adds a form Content-Type to a POST and waits for 100-continue on large bodies.
-        if hasBody, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+        if hasBody, !headers.contains(where: { Self.isContentType($0.name) }) {
             list = try Curl.listAppend(list, "Content-Type:")
         }
         list = try Curl.listAppend(list, "Expect:")
         try Curl.setOption(easy, CURLOPT_HTTPHEADER, list: list)
+    }
+
+    /// Compares without allocating a lowercased copy; `name` is already known to be a token.
+    private static func isContentType(_ name: String) -> Bool {
+        name.utf8.count == 12 && zip(name.utf8, "content-type".utf8).allSatisfy { $0 | 0x20 == $1 }
     }
 
     private static func sendsBody(_ method: String) -> Bool {

@@ -1,0 +1,117 @@
+import CCurl
+import Glibc
+
+/// What libcurl asked the event loop to watch: sockets (kept in an epoll set) and one timer.
+///
+/// libcurl's socket and timer callbacks update it from inside its own calls, all on the event-loop thread.
+final class CurlSocketWatch {
+    let epoll: CurlEpoll
+    /// The `EPOLL*` bits each descriptor is registered with, by descriptor; 0 for one not in the set.
+    private var registered: [UInt32] = []
+    /// Monotonic nanoseconds at which libcurl wants `CURL_SOCKET_TIMEOUT`; nil while it wants no timer.
+    private var timerDeadline: UInt64?
+    /// The first failure to change the set since the loop last asked.
+    private var registrationFailure: CurlSystemCallError?
+
+    /// An epoll set with room for `capacity` events per wait, watching `wakeupDescriptor` for reading.
+    init(capacity: Int, wakeupDescriptor: Int32) throws(CurlSystemCallError) {
+        epoll = try CurlEpoll(capacity: capacity)
+        try epoll.add(wakeupDescriptor, events: EPOLLIN.rawValue)
+    }
+
+    /// Milliseconds for `epoll_wait`: until libcurl's timer expires, at most `limit`.
+    func waitTimeout(now: UInt64, limit: Int32) -> Int32 {
+        guard let deadline = timerDeadline else { return limit }
+        guard deadline > now else { return 0 }
+        let milliseconds = (deadline - now + 999_999) / 1_000_000
+        return milliseconds < UInt64(limit) ? Int32(milliseconds) : limit
+    }
+
+    /// True once libcurl's timer has expired at `now`; the timer is then cleared (libcurl sets the next one).
+    func takeExpiredTimer(now: UInt64) -> Bool {
+        guard let deadline = timerDeadline, deadline <= now else { return false }
+        timerDeadline = nil
+        return true
+    }
+
+    /// The first failure to register a socket since the last call, if any.
+    func takeRegistrationFailure() -> CurlSystemCallError? {
+        defer { registrationFailure = nil }
+        return registrationFailure
+    }
+
+    /// Applies one `CURLMOPT_SOCKETFUNCTION` request: watch `fd` for `what` (`CURL_POLL_*`), or stop watching it.
+    private func watch(_ fd: Int32, what: Int32) {
+        guard fd >= 0 else { return }
+        let index = Int(fd)
+        if index >= registered.count {
+            registered.append(contentsOf: repeatElement(0, count: index + 1 - registered.count))
+        }
+        let current = registered[index]
+        let wanted = Self.epollEvents(what)
+        guard wanted != current else { return }
+        do throws(CurlSystemCallError) {
+            if wanted == 0 {
+                // libcurl may have closed the socket already, which took it out of the set.
+                try? epoll.remove(fd)
+            } else if current == 0 {
+                do throws(CurlSystemCallError) {
+                    try epoll.add(fd, events: wanted)
+                } catch where error.errno == EEXIST {
+                    try epoll.modify(fd, events: wanted)
+                }
+            } else {
+                do throws(CurlSystemCallError) {
+                    try epoll.modify(fd, events: wanted)
+                } catch where error.errno == ENOENT {
+                    // The socket was closed and its number reused, which took the old one out of the set.
+                    try epoll.add(fd, events: wanted)
+                }
+            }
+            registered[index] = wanted
+        } catch {
+            registered[index] = 0
+            if registrationFailure == nil { registrationFailure = error }
+        }
+    }
+
+    /// Applies one `CURLMOPT_TIMERFUNCTION` request: expire in `milliseconds` (0: at once), or never when negative.
+    private func setTimer(milliseconds: Int, now: UInt64) {
+        timerDeadline = milliseconds < 0 ? nil : now + UInt64(milliseconds) * 1_000_000
+    }
+
+    private static func epollEvents(_ what: Int32) -> UInt32 {
+        switch what {
+        case CURL_POLL_IN: EPOLLIN.rawValue
+        case CURL_POLL_OUT: EPOLLOUT.rawValue
+        case CURL_POLL_INOUT: EPOLLIN.rawValue | EPOLLOUT.rawValue
+        default: 0
+        }
+    }
+
+    /// The `CURL_CSELECT_*` bits for `curl_multi_socket_action` from an event's `EPOLL*` bits.
+    static func curlEvents(_ events: UInt32) -> Int32 {
+        var bits: Int32 = 0
+        // A hang-up is readable: libcurl reads the end of the stream and fails or finishes the transfer.
+        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLRDHUP.rawValue) != 0 { bits |= CURL_CSELECT_IN }
+        if events & EPOLLOUT.rawValue != 0 { bits |= CURL_CSELECT_OUT }
+        if events & EPOLLERR.rawValue != 0 { bits |= CURL_CSELECT_ERR }
+        return bits
+    }
+}
+
+extension CurlSocketWatch {
+    /// `CURLMOPT_SOCKETFUNCTION`: the watch named by the user-data pointer applies the request.
+    static let socketCallback: Curl.SocketCallback = { _, socket, what, userData, _ in
+        let watch = Unmanaged<CurlSocketWatch>.fromOpaque(userData!).takeUnretainedValue()
+        watch.watch(socket, what: what)
+        return 0
+    }
+
+    /// `CURLMOPT_TIMERFUNCTION`: the watch named by the user-data pointer sets its timer.
+    static let timerCallback: Curl.TimerCallback = { _, milliseconds, userData in
+        let watch = Unmanaged<CurlSocketWatch>.fromOpaque(userData!).takeUnretainedValue()
+        watch.setTimer(milliseconds: milliseconds, now: CurlMonotonicClock.nanoseconds())
+        return 0
+    }
+}
