@@ -36,6 +36,11 @@ extension CurlTransfer {
         try Curl.setOption(easy, CURLOPT_SSL_VERIFYHOST, 2)
         try Curl.setOption(easy, CURLOPT_TCP_KEEPALIVE, 1)
         try Curl.setOption(easy, CURLOPT_FOLLOWLOCATION, 0)
+        // Answers are a few hundred bytes and requests carry no body, while hundreds of transfers
+        // can be in flight: libcurl's 16 KiB receive and 64 KiB upload buffers per handle would be
+        // most of the process's memory.
+        try Curl.setOption(easy, CURLOPT_BUFFERSIZE, 4096)
+        try Curl.setOption(easy, CURLOPT_UPLOAD_BUFFERSIZE, 16384)
         let timeoutMilliseconds = Self.milliseconds(timeout)
         try Curl.setOption(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
         try Curl.setOption(easy, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMilliseconds, Self.milliseconds(connectTimeout)))
