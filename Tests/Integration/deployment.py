@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from processes import terminate
 from secret_registry import remember, watch_log
 from web import request
 
@@ -151,13 +152,7 @@ class Nginx:
         poll(ready, START_LIMIT_S, "nginx")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self._out.close()
 
 
