@@ -19,6 +19,7 @@ import pytest
 from deployment import BINARY, REPO, START_LIMIT_S, poll, unix_socket_accepts
 from expectations import assert_success
 from fcgi_client import fcgi_request, nginx_like_params
+from processes import terminate
 from secret_registry import remember, watch_log
 
 UNITS = REPO / "systemd"
@@ -183,33 +184,24 @@ def _healthz(socket_path: Path, timeout: float = START_LIMIT_S):
     return fcgi_request(str(socket_path), params, timeout=timeout)
 
 
-def _stop(proc: subprocess.Popen, limit: float = 20.0) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(limit)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            return -9
-    return proc.returncode
-
-
-def test_socket_activation_readiness_watchdog_and_stopping(binary, tmp_path):
-    activate = _require_tool("systemd-socket-activate")
-    socket_path, notify_path = tmp_path / "fcgi.sock", tmp_path / "notify.sock"
-    listener = NotifyListener(notify_path)
-    env = dict(_dummy_settings(), NOTIFY_SOCKET=str(notify_path), WATCHDOG_USEC="400000")
-    command = [activate, "-l", str(socket_path)]
+def _socket_activate(binary, socket_path: Path, env: dict[str, str], stderr) -> subprocess.Popen:
+    """systemd-socket-activate listens at once and execs the binary (same pid, LISTEN_PID) on the
+    first connection."""
+    command = [_require_tool("systemd-socket-activate"), "-l", str(socket_path)]
     for name, value in env.items():
         command += ["-E", f"{name}={value}"]
     command.append(str(binary))
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
+
+
+def test_socket_activation_readiness_watchdog_and_stopping(binary, tmp_path):
+    socket_path, notify_path = tmp_path / "fcgi.sock", tmp_path / "notify.sock"
+    listener = NotifyListener(notify_path)
+    env = dict(_dummy_settings(), NOTIFY_SOCKET=str(notify_path), WATCHDOG_USEC="400000")
     stderr_path = tmp_path / "activated.stderr"
     watch_log(stderr_path)
     with open(stderr_path, "wb") as stderr:
-        # systemd-socket-activate listens at once and execs the binary (same pid, LISTEN_PID) on
-        # the first connection.
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
+        proc = _socket_activate(binary, socket_path, env, stderr)
         try:
             poll(lambda: socket_path.exists(), START_LIMIT_S, "systemd-socket-activate socket")
             response = _healthz(socket_path)
@@ -235,7 +227,7 @@ def test_socket_activation_readiness_watchdog_and_stopping(binary, tmp_path):
             assert listener.next_other_than_watchdog() == "STOPPING=1"
             assert proc.wait(20) == 0
         finally:
-            code = _stop(proc)
+            code = terminate(proc, 20.0)
             listener.close()
     assert code == 0
     # The inherited socket belongs to the service manager: the responder leaves its path alone.
@@ -243,21 +235,16 @@ def test_socket_activation_readiness_watchdog_and_stopping(binary, tmp_path):
 
 
 def test_without_notify_socket_socket_activation_still_serves(binary, tmp_path):
-    activate = _require_tool("systemd-socket-activate")
     socket_path = tmp_path / "fcgi.sock"
-    command = [activate, "-l", str(socket_path)]
-    for name, value in _dummy_settings().items():
-        command += ["-E", f"{name}={value}"]
-    command.append(str(binary))
     stderr_path = tmp_path / "activated.stderr"
     watch_log(stderr_path)
     with open(stderr_path, "wb") as stderr:
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
+        proc = _socket_activate(binary, socket_path, _dummy_settings(), stderr)
         try:
             poll(lambda: socket_path.exists(), START_LIMIT_S, "systemd-socket-activate socket")
             assert _healthz(socket_path).status == 200
         finally:
-            code = _stop(proc)
+            code = terminate(proc, 20.0)
     assert code == 0, stderr_path.read_text()[-2000:]
 
 
@@ -420,7 +407,7 @@ def test_binary_works_under_the_units_seccomp_rules(binary, stub, tmp_path):
                 assert_success(logout())
             assert proc.poll() is None
         finally:
-            code = _stop(proc)
+            code = terminate(proc, 20.0)
             listener.close()
     assert code == 0, f"exit {code} under the sandbox (-31: a denied system call); see {stderr_path}"
 
@@ -454,5 +441,5 @@ def test_binary_works_with_a_pid_only_proc(binary, stub, tmp_path):
             assert_success(fcgi_request(str(socket_path), nginx_like_params(
                 "POST", "/api/auth/logout", "localhost", {"Authorization": f"Bearer {token}"}, b"")))
         finally:
-            code = _stop(proc)
+            code = terminate(proc, 20.0)
     assert code == 0, stderr_path.read_text()[-2000:]
