@@ -1,20 +1,27 @@
-/// Builds the `Set-Cookie` lines that delete every auth and CSRF cookie.
+/// Builds the `Set-Cookie` lines that delete this project's auth cookies and the CSRF cookie.
+///
+/// Only this project's session cookies are cleared: the configured name and `sb-<ref>-auth-token`, each
+/// bare, as chunks (`.0`, `.1`, …) and with `-code-verifier`. Another project's `sb-<other>-auth-token*`
+/// on the same host belongs to a live session that is not this logout's to end.
 ///
 /// A deletion only matches a cookie with the same name, domain, host-only flag and path (RFC 6265bis),
 /// so with a cookie domain configured each name is cleared twice: with that `Domain` and host-only.
 struct CookieClearing: Sendable {
+    /// Cleared whether or not the request carried them.
     private let alwaysCleared: [String]
     /// The lines for `alwaysCleared`, built once.
     private var alwaysClearedLines: [String] = []
+    /// The names whose bare form and chunks are this project's: session cookies and their PKCE verifiers.
+    private let stems: [String]
     private let domain: String?
     private let path: String
     private let secure: Bool
     private let sameSite: LogoutConfiguration.SameSite
 
     init(configuration: LogoutConfiguration) {
-        var names = ["sb-access-token", "sb-refresh-token", configuration.csrfCookie, configuration.cookieName]
-        names = names.enumerated().filter { index, name in !names[..<index].contains(name) }.map(\.element)
-        alwaysCleared = names
+        alwaysCleared = Self.unique(["sb-access-token", "sb-refresh-token", configuration.csrfCookie, configuration.cookieName])
+        let sessionNames = Self.unique([configuration.cookieName, configuration.projectAuthCookieName])
+        stems = sessionNames + sessionNames.map { $0 + "-code-verifier" }
         domain = configuration.cookieDomain
         path = configuration.cookiePath
         secure = configuration.cookieSecure
@@ -22,13 +29,36 @@ struct CookieClearing: Sendable {
         alwaysClearedLines = lines(for: alwaysCleared)
     }
 
-    /// One line per cookie: every `sb-*-auth-token*` cookie the request carried, then the fixed names.
+    /// The lines in the order they matter: the fixed names, then this project's other bare names the
+    /// request carried, then its chunks in index order. A caller short of room keeps a prefix.
     func setCookieLines(for cookies: RequestCookies) -> [String] {
-        var carried: [String] = []
-        for name in cookies.names where CookieName.isSupabaseAuthCookie(name) && !alwaysCleared.contains(String(name)) {
-            carried.append(String(name))
+        var bare: [String] = []
+        var chunks: [(index: Int, stem: Int, name: String)] = []
+        for name in cookies.names {
+            guard let (stem, index) = stemAndChunkIndex(of: name) else { continue }
+            if let index {
+                chunks.append((index, stem, String(name)))
+            } else if !alwaysCleared.contains(stems[stem]) {
+                bare.append(stems[stem])
+            }
         }
-        return carried.isEmpty ? alwaysClearedLines : lines(for: carried) + alwaysClearedLines
+        guard !bare.isEmpty || !chunks.isEmpty else { return alwaysClearedLines }
+        chunks.sort { ($0.index, $0.stem) < ($1.index, $1.stem) }
+        return alwaysClearedLines + lines(for: bare) + lines(for: chunks.map(\.name))
+    }
+
+    /// Which stem `name` is, or is a chunk of (`<stem>.<decimal index>`); nil for any other cookie.
+    private func stemAndChunkIndex(of name: Substring) -> (stem: Int, index: Int?)? {
+        for (position, stem) in stems.enumerated() where name.utf8.starts(with: stem.utf8) {
+            let rest = name.utf8.dropFirst(stem.utf8.count)
+            if rest.isEmpty { return (position, nil) }
+            guard rest.first == UInt8(ascii: "."), rest.count > 1, rest.count <= 9,
+                rest.dropFirst().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else { continue }
+            let index = rest.dropFirst().reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            return (position, index)
+        }
+        return nil
     }
 
     private func lines(for names: [String]) -> [String] {
@@ -55,5 +85,10 @@ struct CookieClearing: Sendable {
         if mustBeSecure { line += "; Secure" }
         line += "; HttpOnly; SameSite=" + sameSite.rawValue
         return line
+    }
+
+    private static func unique(_ names: [String]) -> [String] {
+        var seen: Set<String> = []
+        return names.filter { seen.insert($0).inserted }
     }
 }

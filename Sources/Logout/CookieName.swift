@@ -9,14 +9,4 @@ enum CookieName {
             return "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
-
-    static func isToken(_ name: some StringProtocol) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy(isTokenByte)
-    }
-
-    /// `sb-<ref>-auth-token` and everything @supabase/ssr derives from it: chunks (`.0`, `.1`, …)
-    /// and the PKCE `-code-verifier`.
-    static func isSupabaseAuthCookie(_ name: some StringProtocol) -> Bool {
-        name.hasPrefix("sb-") && name.contains("-auth-token") && isToken(name)
-    }
 }

@@ -68,7 +68,7 @@ public struct LogoutConfiguration: Sendable {
         guard let scope = RevocationScope(rawValue: scopeText) else {
             throw .malformed("LOGOUT_SCOPE", "local, global or others")
         }
-        let cookieName = source.value("LOGOUT_COOKIE_NAME") ?? "sb-\(projectHost.split(separator: ".").first ?? "")-auth-token"
+        let cookieName = source.value("LOGOUT_COOKIE_NAME") ?? authCookieName(projectHost: projectHost)
         try requireCookieName(cookieName, "LOGOUT_COOKIE_NAME")
         let csrfCookie = source.value("LOGOUT_CSRF_COOKIE") ?? "csrf_token"
         try requireCookieName(csrfCookie, "LOGOUT_CSRF_COOKIE")
@@ -120,6 +120,15 @@ public struct LogoutConfiguration: Sendable {
             cookiePath: cookiePath, cookieSecure: cookieSecure, cookieSameSite: sameSite, csrfCookie: csrfCookie,
             csrfSecret: csrfSecret, allowedOrigins: allowedOrigins, clearSiteData: clearSiteData, hsts: hsts,
             logLevel: logLevel)
+    }
+
+    /// `sb-<ref>-auth-token`, `<ref>` the first label of the project's host, as supabase-js names it.
+    public var projectAuthCookieName: String {
+        Self.authCookieName(projectHost: Self.projectHost(of: supabaseURL) ?? "")
+    }
+
+    private static func authCookieName(projectHost: String) -> String {
+        "sb-\(projectHost.split(separator: ".").first ?? "")-auth-token"
     }
 
     /// The host of an http(s) URL, or nil.

@@ -105,7 +105,7 @@ public struct LogoutHandler: Sendable {
         case .revoked:
             // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
             var response = FastCGIResponse(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
-            if scope != .others { response.headers += clearing }
+            if scope != .others { response.appendWhileHeadFits(clearing) }
             outcome = Outcome(response: response, error: nil)
         case .sessionDead(.sessionNotFound):
             outcome = failure(.sessionNotFound, clearing: clearing)
@@ -150,7 +150,7 @@ public struct LogoutHandler: Sendable {
     /// An error answer; `clearing` is added only for the codes that clear cookies.
     func failure(_ error: LogoutError, clearing: [FastCGIResponse.Header] = []) -> Outcome {
         var response = Self.errorResponse(error, headers: headers.base)
-        if error.clearsCookies { response.headers += clearing }
+        if error.clearsCookies { response.appendWhileHeadFits(clearing) }
         return Outcome(response: response, error: error)
     }
 

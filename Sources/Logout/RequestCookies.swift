@@ -1,28 +1,32 @@
 /// The request's `Cookie` header as ordered name/value pairs; the first of a repeated name wins.
+///
+/// Parsing and lookups are linear in the header's size: a header with thousands of names must cost no
+/// more than reading it once.
 struct RequestCookies {
-    private(set) var pairs: [(name: Substring, value: Substring)] = []
+    /// Every distinct name, in the order of its first appearance.
+    private(set) var names: [Substring] = []
+    private var valuesByName: [Substring: Substring] = [:]
 
     init(header: String?) {
         guard let header, !header.isEmpty else { return }
         for pair in header.split(separator: ";", omittingEmptySubsequences: true) {
             guard let equals = pair.firstIndex(of: "=") else { continue }
             let name = pair[..<equals].trimmingSpaces()
-            guard !name.isEmpty, !pairs.contains(where: { $0.name == name }) else { continue }
+            guard !name.isEmpty, valuesByName[name] == nil else { continue }
             var value = pair[pair.index(after: equals)...].trimmingSpaces()
             if value.count >= 2, value.first == "\"", value.last == "\"" {
                 value = value.dropFirst().dropLast()
             }
-            pairs.append((name, value))
+            valuesByName[name] = value
+            names.append(name)
         }
     }
 
-    var isEmpty: Bool { pairs.isEmpty }
+    var isEmpty: Bool { names.isEmpty }
 
     subscript(name: String) -> Substring? {
-        pairs.first(where: { $0.name == name })?.value
+        valuesByName[Substring(name)]
     }
-
-    var names: [Substring] { pairs.map(\.name) }
 }
 
 extension Substring {

@@ -60,6 +60,11 @@ def nginx_like_params(method: str, uri: str, host: str, headers: dict[str, str],
 
 def fcgi_request(socket_path: str, params: dict[str, str], body: bytes = b"", timeout: float = 15.0) -> Response:
     """Sends one FastCGI request over the unix socket and parses the CGI response."""
+    return _parse_cgi(fcgi_stdout(socket_path, params, body, timeout))
+
+
+def fcgi_stdout(socket_path: str, params: dict[str, str], body: bytes = b"", timeout: float = 15.0) -> bytes:
+    """Sends one FastCGI request over the unix socket; returns the CGI response as written."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(socket_path)
@@ -88,8 +93,8 @@ def fcgi_request(socket_path: str, params: dict[str, str], body: bytes = b"", ti
                 if kind == _STDOUT:
                     stdout += content
                 elif kind == _END_REQUEST:
-                    return _parse_cgi(bytes(stdout))
-        return _parse_cgi(bytes(stdout))
+                    return bytes(stdout)
+        return bytes(stdout)
 
 
 def _parse_cgi(raw: bytes) -> Response:

@@ -97,9 +97,10 @@ def url_encoded_cookie_value(session: dict) -> str:
 
 
 def chunks(value: str, count: int) -> list[str]:
-    """Splits a cookie value into `count` nearly equal chunks, in order."""
-    size = -(-len(value) // count)
-    return [value[i : i + size] for i in range(0, len(value), size)]
+    """Splits a cookie value into `count` nearly equal, non-empty chunks, in order."""
+    assert 0 < count <= len(value)
+    bounds = [len(value) * i // count for i in range(count + 1)]
+    return [value[start:end] for start, end in zip(bounds, bounds[1:])]
 
 
 def new_csrf_value() -> str:

@@ -22,8 +22,9 @@ class Stub:
         self.stderr_path = workdir / "stub.stderr"
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
+            # name=value: a secret may start with "-", which argparse would take for an option.
             [sys.executable, str(script), "--port", "0", "--admin-port", "0",
-             "--anon-key", self.anon_key, "--jwt-secret", self.jwt_secret, "--host", "127.0.0.1"],
+             f"--anon-key={self.anon_key}", f"--jwt-secret={self.jwt_secret}", "--host", "127.0.0.1"],
             stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
         )
         line = self.proc.stdout.readline().decode().strip()

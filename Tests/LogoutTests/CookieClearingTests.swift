@@ -11,21 +11,43 @@ struct CookieClearingTests {
         return try LogoutConfiguration.load(from: SettingsSource(environment: environment))
     }
 
-    @Test func everyAuthCookieTheRequestCarriedAndTheFixedNames() throws {
+    func clearingLine(_ name: String) -> String {
+        "\(name)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax"
+    }
+
+    @Test func theFixedNamesThenThisProjectsCarriedCookiesChunksInIndexOrder() throws {
         let clearing = CookieClearing(configuration: try configuration())
         let cookies = RequestCookies(
-            header: "sb-abcd-auth-token.0=a; sb-abcd-auth-token.1=b; sb-abcd-auth-token-code-verifier=v; theme=dark; sb-other-auth-token=x")
+            header: "sb-abcd-auth-token.1=b; sb-abcd-auth-token.10=k; sb-abcd-auth-token.0=a; "
+                + "sb-abcd-auth-token-code-verifier=v; theme=dark; sb-abcd-auth-token.2=c; sb-abcd-auth-token.x=no")
         #expect(
             clearing.setCookieLines(for: cookies) == [
-                "sb-abcd-auth-token.0=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "sb-abcd-auth-token.1=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "sb-abcd-auth-token-code-verifier=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "sb-other-auth-token=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "sb-access-token=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "sb-refresh-token=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "csrf_token=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-                "sb-abcd-auth-token=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax",
-            ])
+                "sb-access-token", "sb-refresh-token", "csrf_token", "sb-abcd-auth-token",
+                "sb-abcd-auth-token-code-verifier",
+                "sb-abcd-auth-token.0", "sb-abcd-auth-token.1", "sb-abcd-auth-token.2", "sb-abcd-auth-token.10",
+            ].map(clearingLine))
+    }
+
+    @Test func anotherProjectsCookiesAreLeftAlone() throws {
+        let clearing = CookieClearing(configuration: try configuration())
+        let cookies = RequestCookies(
+            header: "sb-other-auth-token=x; sb-other-auth-token.0=y; sb-other-auth-token-code-verifier=z; "
+                + "sb-abcd-auth-tokens=w; sb-abcd-auth-token.0=a")
+        #expect(
+            clearing.setCookieLines(for: cookies) == [
+                "sb-access-token", "sb-refresh-token", "csrf_token", "sb-abcd-auth-token", "sb-abcd-auth-token.0",
+            ].map(clearingLine))
+    }
+
+    @Test func aConfiguredNameAndTheProjectsDefaultNameAreBothThisProjects() throws {
+        let clearing = CookieClearing(configuration: try configuration(["LOGOUT_COOKIE_NAME": "app-session"]))
+        let cookies = RequestCookies(
+            header: "sb-abcd-auth-token.0=a; app-session.0=b; sb-abcd-auth-token=c; sb-abcd-auth-token-code-verifier=d")
+        #expect(
+            clearing.setCookieLines(for: cookies) == [
+                "sb-access-token", "sb-refresh-token", "csrf_token", "app-session",
+                "sb-abcd-auth-token", "sb-abcd-auth-token-code-verifier", "app-session.0", "sb-abcd-auth-token.0",
+            ].map(clearingLine))
     }
 
     @Test func aConfiguredDomainClearsEachNameTwice() throws {
@@ -55,7 +77,8 @@ struct CookieClearingTests {
 
     @Test func cookieNamesThatCouldInjectAttributesAreNotEchoed() throws {
         let clearing = CookieClearing(configuration: try configuration())
-        let lines = clearing.setCookieLines(for: RequestCookies(header: "sb-x-auth-token,Domain=evil=1; sb-a\u{7f}-auth-token=2"))
+        let lines = clearing.setCookieLines(
+            for: RequestCookies(header: "sb-abcd-auth-token.0,Domain=evil=1; sb-abcd-auth-token.\u{7f}=2; sb-abcd-auth-token.1\u{301}=3"))
         #expect(lines.count == 4)
     }
 }

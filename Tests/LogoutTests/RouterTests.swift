@@ -39,7 +39,7 @@ struct RouterTests {
     }
 
     func expectCleared(_ response: FastCGIResponse, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
-        let expected = (extra + Self.cleared).map { "\($0)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax" }
+        let expected = (Self.cleared + extra).map { "\($0)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax" }
         #expect(response.values(of: "Set-Cookie") == expected, sourceLocation: sourceLocation)
         #expect(response.value(of: "Clear-Site-Data") == "\"cookies\", \"storage\"", sourceLocation: sourceLocation)
     }
@@ -248,7 +248,7 @@ struct RouterTests {
             + "sb-127-auth-token-code-verifier=v; csrf_token=c5rf; theme=dark"
         let response = await harness.send(headers: ["Cookie": cookie, "X-CSRF-Token": "c5rf", "Origin": "http://localhost"])
         #expect(response.status == 200)
-        expectCleared(response, extra: ["sb-127-auth-token.0", "sb-127-auth-token.1", "sb-127-auth-token-code-verifier"])
+        expectCleared(response, extra: ["sb-127-auth-token-code-verifier", "sb-127-auth-token.0", "sb-127-auth-token.1"])
         #expect(try harness.stub.liveSessions(userID: session.userID).isEmpty)
     }
 

@@ -50,6 +50,8 @@ BEARER = re.compile(r"^(?:B|b)earer (\S+$)")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 API_VERSION_2024 = datetime.date(2024, 1, 1)
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
+# What supabase/auth's JWKS handler sends (internal/api/jwks.go).
+JWKS_CACHE_CONTROL = "public, max-age=600"
 
 
 def log(message):
@@ -163,14 +165,18 @@ class State:
             self.faults = []  # dicts, in order received
             self.requests = collections.deque(maxlen=REQUEST_LOG_LIMIT)
             self.extra_keys = []  # public JWKs added through the admin API
+            self.jwks_status = None  # an error status every JWKS request gets, while set
+            self.jwks_cache_control = JWKS_CACHE_CONTROL
 
     # -- tokens ----------------------------------------------------------------------------
 
     def mint_access_token(self, user, session_id, alg, expires_in):
         now = int(time.time())
         header = {"alg": alg, "typ": "JWT"}
+        with self.lock:
+            es256 = self.es256
         if alg == "ES256":
-            header["kid"] = self.es256.kid
+            header["kid"] = es256.kid
         claims = {
             "iss": self.issuer,
             "sub": user["id"],
@@ -189,7 +195,7 @@ class State:
         }
         signing_input = (b64url(json_bytes(header)) + "." + b64url(json_bytes(claims))).encode("ascii")
         if alg == "ES256":
-            signature = self.es256.sign(signing_input)
+            signature = es256.sign(signing_input)
         else:
             signature = hmac.new(self.jwt_secret, signing_input, hashlib.sha256).digest()
         return signing_input.decode("ascii") + "." + b64url(signature), now + expires_in
@@ -225,8 +231,8 @@ class State:
         if isinstance(kid, str):
             with self.lock:
                 jwks = list(self.extra_keys)
-            if self.es256 is not None:
-                jwks.append(self.es256.jwk)
+                if self.es256 is not None:
+                    jwks.append(self.es256.jwk)
             for jwk in jwks:
                 if jwk.get("kid") == kid:
                     return verify_with_jwk(jwk, alg, signing_input, signature)
@@ -238,9 +244,21 @@ class State:
     def jwks(self):
         with self.lock:
             keys = list(self.extra_keys)
-        if self.es256 is not None:
-            keys.insert(0, self.es256.jwk)
+            if self.es256 is not None:
+                keys.insert(0, self.es256.jwk)
         return {"keys": keys}
+
+    def jwks_answer(self):
+        """(error status or None, Cache-Control) for the next JWKS request."""
+        with self.lock:
+            return self.jwks_status, self.jwks_cache_control
+
+    def rotate_es256(self):
+        """A new signing key replaces the current one, which leaves the JWKS: its tokens stop verifying."""
+        key = ES256Key()
+        with self.lock:
+            self.es256 = key
+        return key.kid
 
     # -- users and sessions (call with the lock held) ------------------------------------------
 
@@ -504,7 +522,11 @@ class PublicHandler(Handler):
         if path in ("/auth/v1/logout", "/auth/v1/token") and self.apply_fault():
             return
         if path == "/auth/v1/.well-known/jwks.json" and method == "GET":
-            self.send_json(200, self.state.jwks())
+            status, cache_control = self.state.jwks_answer()
+            if status is not None:
+                gotrue_error(self, status, "unexpected_failure", "Unexpected failure")
+            else:
+                self.send_json(200, self.state.jwks(), {"Cache-Control": cache_control})
             return
         if path == "/auth/v1/logout" and method == "POST":
             if self.gateway_allows():
@@ -806,10 +828,19 @@ class AdminHandler(Handler):
             self.public.open()
             self.send(204)
         elif route == ("GET", "/admin/jwks_private"):
+            with state.lock:
+                es256 = state.es256
+            if es256 is None:
+                self.send_json(404, {"error": "ES256 is not enabled"})
+            else:
+                self.send_json(200, {"pem": es256.pem, "kid": es256.kid})
+        elif route == ("POST", "/admin/jwks/rotate"):
             if state.es256 is None:
                 self.send_json(404, {"error": "ES256 is not enabled"})
             else:
-                self.send_json(200, {"pem": state.es256.pem, "kid": state.es256.kid})
+                self.send_json(200, {"kid": state.rotate_es256()})
+        elif route == ("POST", "/admin/jwks/answer"):
+            self.set_jwks_answer(payload)
         elif route == ("POST", "/admin/jwks"):
             keys = payload.get("keys")
             if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
@@ -835,6 +866,20 @@ class AdminHandler(Handler):
             self.send_json(400, {"error": "ES256 is not enabled (no cryptography package)"})
         else:
             self.send_json(201, self.state.create_session(user_id or None, expires_in, alg))
+
+    def set_jwks_answer(self, payload):
+        """{"status": 5xx or null, "cache_control": header value or null for GoTrue's own}."""
+        status = payload.get("status")
+        cache_control = payload.get("cache_control")
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599):
+            self.send_json(400, {"error": "status must be an HTTP error status or null"})
+        elif cache_control is not None and (not isinstance(cache_control, str) or "\n" in cache_control):
+            self.send_json(400, {"error": "cache_control must be a header value or null"})
+        else:
+            with self.state.lock:
+                self.state.jwks_status = status
+                self.state.jwks_cache_control = JWKS_CACHE_CONTROL if cache_control is None else cache_control
+            self.send(204)
 
     def add_fault(self, payload):
         kind = payload.get("kind")

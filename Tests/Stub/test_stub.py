@@ -322,6 +322,53 @@ def test_es256_tokens_verify_against_the_jwks(stub):
     assert stub.logout(token)[0] == 204
 
 
+def test_jwks_carries_gotrues_cache_control(stub):
+    status, headers, jwks = stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
+
+    assert status == 200
+    assert headers["Cache-Control"] == "public, max-age=600"
+    assert isinstance(jwks["keys"], list)
+
+
+def test_jwks_answer_can_fail_and_change_its_max_age_until_reset(stub):
+    assert stub.admin_call("POST", "/admin/jwks/answer", {"status": 503})[0] == 204
+    for _ in range(2):
+        status, headers, body = stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
+        assert status == 503 and body["error_code"] == "unexpected_failure"
+        assert "Cache-Control" not in headers
+
+    assert stub.admin_call("POST", "/admin/jwks/answer", {"status": None, "cache_control": "max-age=5"})[0] == 204
+    status, headers, _ = stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
+    assert status == 200 and headers["Cache-Control"] == "max-age=5"
+
+    assert stub.admin_call("POST", "/admin/reset")[0] == 204
+    status, headers, _ = stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
+    assert status == 200 and headers["Cache-Control"] == "public, max-age=600"
+
+
+@pytest.mark.parametrize("answer", [{"status": 200}, {"status": "503"}, {"cache_control": 5}])
+def test_jwks_answer_refuses_what_it_cannot_send(stub, answer):
+    assert stub.admin_call("POST", "/admin/jwks/answer", answer)[0] == 400
+
+
+@pytest.mark.skipif(not HAVE_CRYPTOGRAPHY, reason="ES256 needs cryptography")
+def test_rotation_replaces_the_key_and_refuses_tokens_of_the_old_one(stub):
+    old = stub.session(alg="ES256")
+    old_kid = stub.admin_call("GET", "/admin/jwks_private")[2]["kid"]
+
+    status, _, rotated = stub.admin_call("POST", "/admin/jwks/rotate")
+
+    assert status == 200 and rotated["kid"] != old_kid
+    kids = [key["kid"] for key in stub.public_call("GET", "/auth/v1/.well-known/jwks.json")[2]["keys"]]
+    assert kids == [rotated["kid"]]
+    assert stub.admin_call("GET", "/admin/jwks_private")[2]["kid"] == rotated["kid"]
+    status, _, body = stub.logout(old["access_token"])
+    assert status == 403 and body["error_code"] == "bad_jwt"
+    new = stub.session(alg="ES256")
+    assert json.loads(base64.urlsafe_b64decode(new["access_token"].split(".")[0] + "=="))["kid"] == rotated["kid"]
+    assert stub.logout(new["access_token"])[0] == 204
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 
