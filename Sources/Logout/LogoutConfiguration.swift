@@ -16,6 +16,10 @@ public struct LogoutConfiguration: Sendable {
     public var jwtSecret: String?
     public var jwksFile: String?
     public var jwksURL: String?
+    /// The `iss` every token must carry.
+    public var jwtIssuer: String
+    /// The audience every token's `aud` must name; nil: not checked.
+    public var jwtAudience: String?
     public var upstreamTimeout: Duration
 
     // Transport
@@ -56,13 +60,10 @@ public struct LogoutConfiguration: Sendable {
 
         let jwtSecret = try source.secret("SUPABASE_JWT_SECRET")
         let jwksFile = source.value("SUPABASE_JWKS_FILE")
-        var jwksURL = source.value("SUPABASE_JWKS_URL")
-        if let explicit = jwksURL, projectHostOrNil(explicit) == nil {
-            throw .malformed("SUPABASE_JWKS_URL", "an http(s) URL")
-        }
-        if jwtSecret == nil, jwksFile == nil, jwksURL == nil {
-            jwksURL = supabaseURL + "/auth/v1/.well-known/jwks.json"
-        }
+        let jwksURL = try jwksURL(source.value("SUPABASE_JWKS_URL"), file: jwksFile, supabaseURL: supabaseURL)
+        let jwtIssuer = source.value("LOGOUT_JWT_ISSUER") ?? supabaseURL + "/auth/v1"
+        try requireHeaderSafe(jwtIssuer, "LOGOUT_JWT_ISSUER")
+        let jwtAudience = try optionalHeader(source.raw("LOGOUT_JWT_AUDIENCE"), default: "authenticated", "LOGOUT_JWT_AUDIENCE")
 
         let scopeText = source.value("LOGOUT_SCOPE") ?? "local"
         guard let scope = RevocationScope(rawValue: scopeText) else {
@@ -115,11 +116,27 @@ public struct LogoutConfiguration: Sendable {
 
         return LogoutConfiguration(
             supabaseURL: supabaseURL, anonKey: anonKey, jwtSecret: jwtSecret, jwksFile: jwksFile, jwksURL: jwksURL,
-            upstreamTimeout: .milliseconds(timeoutMs), listen: listen, workers: workers, maxInFlight: maxInFlight,
+            jwtIssuer: jwtIssuer, jwtAudience: jwtAudience, upstreamTimeout: .milliseconds(timeoutMs), listen: listen, workers: workers, maxInFlight: maxInFlight,
             drainTimeout: .milliseconds(drainMs), defaultScope: scope, cookieName: cookieName, cookieDomain: cookieDomain,
             cookiePath: cookiePath, cookieSecure: cookieSecure, cookieSameSite: sameSite, csrfCookie: csrfCookie,
             csrfSecret: csrfSecret, allowedOrigins: allowedOrigins, clearSiteData: clearSiteData, hsts: hsts,
             logLevel: logLevel)
+    }
+
+    /// The JWKS to fetch: the project's own unless a file replaces it or the setting is `none`.
+    private static func jwksURL(_ setting: String?, file: String?, supabaseURL: String) throws(ConfigurationError) -> String? {
+        switch setting {
+        case nil:
+            return file == nil ? supabaseURL + "/auth/v1/.well-known/jwks.json" : nil
+        case "none"?:
+            return nil
+        case let explicit?:
+            guard projectHostOrNil(explicit) != nil else { throw .malformed("SUPABASE_JWKS_URL", "an http(s) URL or none") }
+            guard file == nil else {
+                throw ConfigurationError(setting: "SUPABASE_JWKS_URL", problem: "set either it or SUPABASE_JWKS_FILE, not both")
+            }
+            return explicit
+        }
     }
 
     /// `sb-<ref>-auth-token`, `<ref>` the first label of the project's host, as supabase-js names it.
@@ -158,7 +175,7 @@ public struct LogoutConfiguration: Sendable {
         return value
     }
 
-    /// An unset header setting takes its default; an empty one means "do not send the header".
+    /// An unset setting takes its default; an empty one means "none" (do not send the header, do not check).
     private static func optionalHeader(_ raw: String?, default fallback: String, _ name: String) throws(ConfigurationError) -> String? {
         guard let raw else { return fallback }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)

@@ -96,6 +96,8 @@ public struct LogoutHandler: Sendable {
         switch await verifier.verify(token, now: now()) {
         case .failure(.expired): return failure(.tokenExpired, clearing: clearing)
         case .failure(.invalid): return failure(.invalidToken, clearing: clearing)
+        // The key could not be looked up: nothing is known about the token, so the client retries.
+        case .failure(.keysUnavailable): return failure(.sessionInvalidationFailed)
         case .success(let verified): claims = verified
         }
 

@@ -5,27 +5,19 @@ public enum JWKSSource: Sendable {
     /// A JWKS JSON file, read at start and on ``TokenVerifier/reload()``.
     case file(path: String)
     /// A JWKS fetched by the closure (for example over HTTPS from
-    /// `$SUPABASE_URL/auth/v1/.well-known/jwks.json`), at start, on ``TokenVerifier/reload()``,
-    /// and again when a token names an unknown `kid`.
+    /// `$SUPABASE_URL/auth/v1/.well-known/jwks.json`): at start, when the `max-age` of its last answer
+    /// has passed, on ``TokenVerifier/reload()``, and when a token names an unknown `kid`.
     ///
     /// The closure should bound its own run time and body size: a token that names an unknown
-    /// `kid` waits for it.
-    case url(fetch: @Sendable () async throws -> [UInt8])
+    /// `kid` waits for it. It throws for anything but a successful answer.
+    case url(fetch: @Sendable () async throws -> JWKSAnswer)
 
-    /// Whether a token naming an unknown `kid` may trigger a fetch.
-    var refetchesOnUnknownKeyID: Bool {
-        switch self {
-        case .file: false
-        case .url: true
-        }
-    }
-
-    /// The JWKS document's bytes.
-    func load() async throws -> [UInt8] {
+    /// The JWKS document and its lifetime (nil for a file: it is read again only on reload).
+    func load() async throws -> JWKSAnswer {
         switch self {
         case .file(let path):
             do {
-                return try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+                return JWKSAnswer(document: try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), maxAge: nil)
             } catch {
                 throw TokenVerifierError.jwksUnreadable(source: "file \(path)")
             }
@@ -35,6 +27,13 @@ public enum JWKSSource: Sendable {
             } catch {
                 throw TokenVerifierError.jwksUnreadable(source: "url (\(error))")
             }
+        }
+    }
+
+    var isFetched: Bool {
+        switch self {
+        case .file: false
+        case .url: true
         }
     }
 

@@ -22,4 +22,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
     case invalid
     /// `exp` is past, beyond the leeway.
     case expired
+    /// The token names a key that cannot be looked up because the JWKS cannot be fetched: this says
+    /// nothing about the token, and a later attempt may succeed.
+    case keysUnavailable
 }

@@ -1,27 +1,34 @@
 import Foundation
 import Logging
 
-/// Bookkeeping for JWKS refetches triggered by unknown `kid`s.
-struct JWKSRefetchState: Sendable {
-    /// The fetch under way, which every concurrent miss awaits.
+/// The refresh schedule and the fetch under way, which every concurrent caller awaits.
+struct JWKSRefreshState: Sendable {
+    var schedule: JWKSRefreshSchedule
     var inFlight: Task<Void, Never>?
-    /// The `now` of the last miss that started a fetch.
-    var lastStarted: Date?
 }
 
 extension TokenVerifier {
-    /// Loads the JWKS from its source and, when it holds a usable key, swaps it in.
-    /// Reports the attempt to `onJWKSLoad`.
+    /// Reads or fetches the JWKS once and swaps in the keys of a well-formed answer, also when it holds
+    /// none: a key gone from the project's JWKS is no longer trusted. A failure keeps the keys held.
+    /// Reports the attempt to `onJWKSLoad` and, for a fetched JWKS, to the refresh schedule.
     func loadJWKS() async throws {
         guard let jwksSource else { return }
         do {
-            let keySet = try await JWKSKeySet(jwksJSON: jwksSource.load())
-            guard !keySet.keysByID.isEmpty else {
+            let answer = try await jwksSource.load()
+            let keySet = try await JWKSKeySet(jwksJSON: answer.document)
+            // A file is configuration: one without a usable key is a mistake to report at start.
+            guard jwksSource.isFetched || !keySet.keysByID.isEmpty else {
                 throw TokenVerifierError.jwksHasNoUsableKeys
             }
-            jwksKeys.withLock { $0 = keySet }
-            logger.info(
-                "JWKS loaded",
+            let previousKeyIDs = jwksKeys.withLock { keys in
+                defer { keys = keySet }
+                return Set(keys.keysByID.keys)
+            }
+            let maxAge = answer.maxAge.map { TimeInterval($0.components.seconds) }
+            let fetchedAt = now()
+            refresh.withLock { $0.schedule.recordSuccess(maxAge: maxAge, at: fetchedAt) }
+            logger.log(
+                level: previousKeyIDs == Set(keySet.keysByID.keys) ? .debug : .info, "JWKS loaded",
                 metadata: [
                     "jwks.source": "\(jwksSource.logDescription)",
                     "jwks.keys": "\(keySet.keysByID.count)",
@@ -29,31 +36,30 @@ extension TokenVerifier {
                 ])
             onJWKSLoad?(true)
         } catch {
-            logger.warning(
-                "JWKS load failed; keeping the keys already held",
-                metadata: ["jwks.source": "\(jwksSource.logDescription)", "error": "\(error)"])
+            let failedAt = now()
+            let retry = refresh.withLock { state in
+                state.schedule.recordFailure(at: failedAt)
+                return state.schedule.delayUntilDue(at: failedAt)
+            }
+            var metadata: Logger.Metadata = ["jwks.source": "\(jwksSource.logDescription)", "error": "\(error)"]
+            if jwksSource.isFetched { metadata["jwks.retry_in_s"] = "\(retry)" }
+            logger.warning("JWKS load failed; keeping the keys already held", metadata: metadata)
             onJWKSLoad?(false)
             throw error
         }
     }
 
-    /// Refetches the JWKS for a token naming an unknown `kid`, or joins the refetch already
-    /// under way. Returns false, without waiting, when the last refetch started less than
-    /// `jwksRefetchInterval` before `now`.
-    func refetchForUnknownKeyID(now: Date) async -> Bool {
-        let task: Task<Void, Never>? = refetch.withLock { state in
+    /// Joins the fetch under way, or starts one when `mayStart` allows it. Returns false when there
+    /// was none to wait for.
+    @discardableResult
+    func sharedFetch(if mayStart: (inout JWKSRefreshSchedule) -> Bool) async -> Bool {
+        let task: Task<Void, Never>? = refresh.withLock { state in
             if let inFlight = state.inFlight { return inFlight }
-            // A clock that went backwards does not block refetches until it catches up.
-            if let lastStarted = state.lastStarted, now >= lastStarted,
-                now.timeIntervalSince(lastStarted) < jwksRefetchInterval
-            {
-                return nil
-            }
-            state.lastStarted = now
+            guard mayStart(&state.schedule) else { return nil }
             // The task clears itself under the same lock, so it cannot do so before it is stored.
             let task = Task {
                 try? await self.loadJWKS()
-                self.refetch.withLock { $0.inFlight = nil }
+                self.refresh.withLock { $0.inFlight = nil }
             }
             state.inFlight = task
             return task
@@ -61,5 +67,28 @@ extension TokenVerifier {
         guard let task else { return false }
         await task.value
         return true
+    }
+
+    func delayUntilScheduledFetch() -> TimeInterval {
+        let now = now()
+        return refresh.withLock { $0.schedule.delayUntilDue(at: now) }
+    }
+
+    /// Fetches the JWKS each time the schedule says so, until the verifier goes away.
+    ///
+    /// The task holds the verifier only while a fetch runs, so a verifier replaced on reload ends
+    /// its task from `deinit` instead of living on in it.
+    func startScheduledRefresh() -> Task<Void, Never> {
+        let sleep = self.sleep
+        return Task { [weak self] in
+            while let delay = self?.delayUntilScheduledFetch() {
+                do {
+                    try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
+                } catch {
+                    return
+                }
+                await self?.sharedFetch(if: { _ in true })
+            }
+        }
     }
 }

@@ -7,6 +7,8 @@ enum TokenKeyLookupFailure: String, Error {
     case missingKeyID = "missing_kid"
     case unknownKeyID = "unknown_kid"
     case algorithmMismatch = "algorithm_mismatch"
+    /// The `kid` is not among the keys held and the JWKS that may hold it cannot be fetched.
+    case keysUnavailable = "jwks_unavailable"
 }
 
 extension TokenVerifier {
@@ -27,8 +29,13 @@ extension TokenVerifier {
         guard let keyID, !keyID.isEmpty else { return .failure(.missingKeyID) }
 
         var key = jwksKeys.withLock { $0.keysByID[keyID] }
-        if key == nil, jwksSource.refetchesOnUnknownKeyID, await refetchForUnknownKeyID(now: now) {
+        if key == nil, jwksSource.isFetched {
+            await sharedFetch(if: { $0.claimUnknownKeyFetch(at: now) })
             key = jwksKeys.withLock { $0.keysByID[keyID] }
+            // Only a JWKS actually read can say a key does not exist.
+            if key == nil, refresh.withLock({ $0.schedule.lastFetchFailed }) {
+                return .failure(.keysUnavailable)
+            }
         }
         guard let key else { return .failure(.unknownKeyID) }
         guard key.name == algorithm else { return .failure(.algorithmMismatch) }

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// Checks a Supabase access token locally, before any network call: its JWS signature
-/// against a configured key, then `exp`, `sub` and `session_id`.
+/// against a configured key, then `iss`, `aud`, `sub`, `session_id` and `exp`.
 ///
 /// - HS256 tokens are checked against the HMAC secret (`SUPABASE_JWT_SECRET`, its UTF-8 bytes,
 ///   as Supabase Auth uses it); their `kid`, if any, is ignored.
@@ -17,11 +17,14 @@ import Synchronization
 /// Verification itself is synchronous crypto on an immutable key snapshot (no actor hop);
 /// `verify` suspends only while a token naming an unknown `kid` waits for a JWKS refetch.
 ///
-/// JWKS refresh, for a ``JWKSSource/url(fetch:)`` source: fetched in `init` (a failure there is
-/// logged, not thrown: tokens for unknown kids are refused until a fetch succeeds), and again when
-/// a token names an unknown `kid`, at most once per `jwksRefetchInterval` of the `now` passed to
-/// ``verify(_:now:)``; concurrent misses share one fetch. A failed or empty fetch keeps the keys
-/// already held. ``reload()`` re-reads a file or refetches a URL at any time (e.g. on SIGHUP).
+/// JWKS refresh, for a ``JWKSSource/url(fetch:)`` source (see ``JWKSRefreshSchedule``): fetched in
+/// `init` (a failure there is logged, not thrown), then again when the `max-age` of the last answer
+/// has passed or, after a failure, with backoff from one second; and when a token names an unknown
+/// `kid`, at most once per `jwksRefetchInterval` of the `now` passed to ``verify(_:now:)``.
+/// Concurrent callers share one fetch. A well-formed answer replaces the keys held, so a key gone
+/// from it is no longer trusted; a failed fetch keeps them. While the JWKS cannot be fetched, a
+/// token naming a key not held is ``TokenRejection/keysUnavailable``, not invalid.
+/// ``reload()`` re-reads a file or refetches a URL at any time.
 public final class TokenVerifier: Sendable {
     /// The shortest HMAC secret accepted, in bytes: the SHA-256 output size (RFC 7518 §3.2).
     /// jwt-kit asserts on shorter keys in debug builds; release builds would accept them, so the
@@ -35,32 +38,46 @@ public final class TokenVerifier: Sendable {
     let hmacKey: (any JWTAlgorithm)?
     let jwksSource: JWKSSource?
     let jwksKeys: Mutex<JWKSKeySet>
-    let refetch: Mutex<JWKSRefetchState>
+    let refresh: Mutex<JWKSRefreshState>
+    private let scheduledRefresh = Mutex<Task<Void, Never>?>(nil)
     let leeway: TimeInterval
-    let jwksRefetchInterval: TimeInterval
+    /// The `iss` a token must carry; nil: not checked.
+    let requiredIssuer: String?
+    /// The audience a token's `aud` must name; nil: not checked.
+    let requiredAudience: String?
     let parser = DefaultJWTParser()
     let logger: Logger
     let onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)?
+    let now: @Sendable () -> Date
+    let sleep: @Sendable (Duration) async throws -> Void
 
     /// Builds the verifier and loads the JWKS, if any.
     ///
     /// - Parameters:
     ///   - hmacSecret: the HS256 secret, at least ``minimumHMACSecretBytes`` bytes; nil: HS256 tokens are refused.
     ///   - jwks: where the ES256/RS256 keys come from; nil: asymmetric tokens are refused.
+    ///   - issuer: the `iss` a token must carry (Supabase Auth's is `$SUPABASE_URL/auth/v1`); nil: not checked.
+    ///   - audience: the audience a token's `aud` (a string or an array) must name; nil: not checked.
     ///   - leeway: how long past `exp` a token is still accepted, for clock skew.
     ///   - jwksRefetchInterval: the least time between two refetches triggered by unknown `kid`s.
     ///   - logger: for JWKS loads (info/warning) and rejection reasons (debug); never logs a token or key.
     ///   - onJWKSLoad: called after every JWKS load attempt (start, refetch, reload) with whether it
     ///     succeeded, for metrics.
+    ///   - now: the clock the refresh schedule reads.
+    ///   - sleep: how the scheduled refresh waits for its next fetch (cancellable).
     /// - Throws: ``TokenVerifierError``: no key source at all, a short secret, or a JWKS file that
     ///   cannot be read or holds no usable key. A URL source that fails here does not throw.
     public init(
         hmacSecret: String?,
         jwks: JWKSSource?,
+        issuer: String? = nil,
+        audience: String? = nil,
         leeway: Duration = .seconds(30),
         jwksRefetchInterval: Duration = .seconds(60),
         logger: Logger,
-        onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)? = nil
+        onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) async throws {
         guard hmacSecret != nil || jwks != nil else {
             throw TokenVerifierError.noKeysConfigured
@@ -77,11 +94,15 @@ public final class TokenVerifier: Sendable {
         }
         self.jwksSource = jwks
         self.jwksKeys = Mutex(.empty)
-        self.refetch = Mutex(JWKSRefetchState())
+        self.refresh = Mutex(
+            JWKSRefreshState(schedule: JWKSRefreshSchedule(unknownKeyInterval: jwksRefetchInterval.secondsAsTimeInterval)))
         self.leeway = leeway.secondsAsTimeInterval
-        self.jwksRefetchInterval = jwksRefetchInterval.secondsAsTimeInterval
+        self.requiredIssuer = issuer
+        self.requiredAudience = audience
         self.logger = logger
         self.onJWKSLoad = onJWKSLoad
+        self.now = now
+        self.sleep = sleep
 
         switch jwks {
         case nil:
@@ -89,8 +110,14 @@ public final class TokenVerifier: Sendable {
         case .file?:
             try await loadJWKS()
         case .url?:
-            try? await loadJWKS()
+            await sharedFetch(if: { _ in true })
+            let task = startScheduledRefresh()
+            scheduledRefresh.withLock { $0 = task }
         }
+    }
+
+    deinit {
+        scheduledRefresh.withLock { $0?.cancel() }
     }
 
     /// Verifies `token` (the compact JWS, without `Bearer `) as of `now`.
@@ -117,6 +144,7 @@ public final class TokenVerifier: Sendable {
         let key: any JWTAlgorithm
         switch await verificationKey(algorithm: algorithm, keyID: header.kid, now: now) {
         case .success(let found): key = found
+        case .failure(.keysUnavailable): return reject(.keysUnavailable, reason: TokenKeyLookupFailure.keysUnavailable.rawValue)
         case .failure(let reason): return reject(.invalid, reason: reason.rawValue)
         }
 
@@ -130,7 +158,7 @@ public final class TokenVerifier: Sendable {
         return claims(from: payload, now: now)
     }
 
-    /// Re-reads the JWKS file or refetches the JWKS URL now, whatever the refetch interval.
+    /// Re-reads the JWKS file or refetches the JWKS URL now, whatever the schedule.
     /// On failure the keys already held stay in use.
     public func reload() async throws {
         guard jwksSource != nil else { return }
@@ -142,23 +170,7 @@ public final class TokenVerifier: Sendable {
         jwksKeys.withLock { $0.keysByID.count }
     }
 
-    private func claims(from payload: SupabaseAccessTokenPayload, now: Date) -> Result<SessionClaims, TokenRejection> {
-        guard let expiresAt = payload.expiresAt, expiresAt.isFinite else {
-            return reject(.invalid, reason: "missing_exp")
-        }
-        guard let subject = payload.subject, !subject.isEmpty,
-            let sessionID = payload.sessionID, !sessionID.isEmpty
-        else {
-            return reject(.invalid, reason: "missing_claim")
-        }
-        let expiry = Date(timeIntervalSince1970: expiresAt)
-        guard now.timeIntervalSince(expiry) < leeway else {
-            return reject(.expired, reason: "expired")
-        }
-        return .success(SessionClaims(subject: subject, sessionID: sessionID, expiresAt: expiry))
-    }
-
-    private func reject(_ rejection: TokenRejection, reason: String) -> Result<SessionClaims, TokenRejection> {
+    func reject(_ rejection: TokenRejection, reason: String) -> Result<SessionClaims, TokenRejection> {
         logger.debug("access token refused", metadata: ["token.rejection_reason": "\(reason)"])
         return .failure(rejection)
     }

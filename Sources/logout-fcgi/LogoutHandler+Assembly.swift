@@ -12,13 +12,13 @@ extension LogoutHandler {
         if let file = configuration.jwksFile {
             jwks = .file(path: file)
         } else if let url = configuration.jwksURL {
-            let timeout = configuration.upstreamTimeout
-            jwks = .url { try await http.fetch(url: url, timeout: timeout) }
+            jwks = .fetched(from: url, http: http, timeout: configuration.upstreamTimeout)
         }
         let verifier: TokenVerifier
         do {
             verifier = try await TokenVerifier(
-                hmacSecret: configuration.jwtSecret, jwks: jwks, logger: logger,
+                hmacSecret: configuration.jwtSecret, jwks: jwks, issuer: configuration.jwtIssuer,
+                audience: configuration.jwtAudience, logger: logger,
                 onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) })
         } catch let error as TokenVerifierError {
             throw .configuration(ConfigurationError(verifierError: error))

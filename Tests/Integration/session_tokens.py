@@ -25,11 +25,11 @@ def jwt_session_id(token: str) -> str | None:
     return json.loads(base64.urlsafe_b64decode(payload)).get("session_id")
 
 
-def mint_hs256(secret: str, *, expires_in: int = 3600, omit: tuple[str, ...] = (), **overrides) -> str:
-    """A Supabase-shaped HS256 access token signed with `secret`."""
+def mint_hs256(secret: str, issuer: str, *, expires_in: int = 3600, omit: tuple[str, ...] = (), **overrides) -> str:
+    """A Supabase-shaped HS256 access token signed with `secret`, from `issuer` (`$SUPABASE_URL/auth/v1`)."""
     now = int(time.time())
     claims = {
-        "iss": "http://127.0.0.1/auth/v1",
+        "iss": issuer,
         "sub": str(uuid.uuid4()),
         "aud": "authenticated",
         "exp": now + expires_in,
@@ -123,14 +123,14 @@ def cookie_header(pairs: list[tuple[str, str]]) -> str:
     return "; ".join(f"{name}={value}" for name, value in pairs)
 
 
-def mint_es256(private_key, kid: str, *, expires_in: int = 3600, **overrides) -> str:
-    """A Supabase-shaped ES256 access token signed with a `cryptography` EC private key."""
+def mint_es256(private_key, kid: str, issuer: str, *, expires_in: int = 3600, **overrides) -> str:
+    """A Supabase-shaped ES256 access token signed with a `cryptography` EC private key, from `issuer`."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
     now = int(time.time())
-    claims = {"sub": str(uuid.uuid4()), "aud": "authenticated", "exp": now + expires_in, "iat": now - 5,
+    claims = {"iss": issuer, "sub": str(uuid.uuid4()), "aud": "authenticated", "exp": now + expires_in, "iat": now - 5,
               "role": "authenticated", "session_id": str(uuid.uuid4())}
     claims.update(overrides)
     header = _b64url(json.dumps({"alg": "ES256", "typ": "JWT", "kid": kid}).encode())

@@ -14,6 +14,9 @@ from processes import terminate
 from secret_registry import remember
 
 
+JWKS_PATH = "/auth/v1/.well-known/jwks.json"
+
+
 class Stub:
     def __init__(self, script: Path, workdir: Path):
         self.anon_key = "anon-" + secrets.token_hex(20)
@@ -33,6 +36,8 @@ class Stub:
             self.stop()
             raise RuntimeError(f"stub did not start (first line {line[:80]!r}); see {self.stderr_path}")
         self.url, self.admin_url = parts[1], parts[2]
+        # What Supabase Auth puts in `iss`, and what the responder requires by default.
+        self.issuer = self.url + "/auth/v1"
         self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
@@ -79,6 +84,25 @@ class Stub:
 
     def logout_requests(self) -> list[dict]:
         return [r for r in self.requests() if r["path"].endswith("/auth/v1/logout")]
+
+    def jwks_requests(self) -> list[dict]:
+        return [r for r in self.requests() if r["path"] == JWKS_PATH]
+
+    def requests_for_users(self) -> list[dict]:
+        """Every request but JWKS fetches, which the responder makes on its own schedule and which
+        carry nothing of a user's."""
+        return [r for r in self.requests() if r["path"] != JWKS_PATH]
+
+    def jwks_answer(self, status: int | None = None, cache_control: str | None = None) -> None:
+        """From now on the JWKS answers `status` (None: the keys), with `cache_control` (None: GoTrue's)."""
+        code, _ = self.admin("POST", "/admin/jwks/answer", {"status": status, "cache_control": cache_control})
+        assert code == 204
+
+    def rotate_jwks(self) -> str:
+        """A new ES256 signing key replaces the current one in the JWKS; returns its kid."""
+        code, body = self.admin("POST", "/admin/jwks/rotate")
+        assert code == 200
+        return body["kid"]
 
     def clear_requests(self) -> None:
         self.admin("DELETE", "/admin/requests")

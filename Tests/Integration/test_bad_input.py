@@ -42,14 +42,14 @@ def test_16_kib_authorization_header(app, stub):
     resp = logout(app.port, "A" * 16 * 1024)
 
     assert_envelope_if_json(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_16_kib_cookie_header(app, stub):
     resp = logout(app.port, None, headers={"Cookie": "junk=" + "j" * 16 * 1024})
 
     assert_envelope_if_json(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_non_utf8_bytes_in_session_cookie(app, stub):
@@ -58,14 +58,14 @@ def test_non_utf8_bytes_in_session_cookie(app, stub):
 
     assert_envelope_if_json(resp)
     assert resp.status == 401, resp
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_non_utf8_bytes_in_authorization(app, stub):
     resp = raw_logout(app.port, b"Authorization: Bearer \xff\xfe\xfd.\x80\x81.\xc3\x28")
 
     assert_error(resp, 401, "invalid_token")
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_non_utf8_bytes_in_csrf_header(app, stub):
@@ -77,7 +77,7 @@ def test_non_utf8_bytes_in_csrf_header(app, stub):
 
     assert_error(resp, 403, "csrf_token_invalid")
     assert_cookies_untouched(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_non_utf8_bytes_in_origin_with_an_allowlist(allowlisted, stub):
 
     assert_error(resp, 403, "origin_not_allowed")
     assert_cookies_untouched(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
     assert request(allowlisted.port, "GET", "/healthz").status == 200
 
 
@@ -103,7 +103,7 @@ def test_token_with_three_dots(app, stub):
     resp = logout(app.port, "aaaa.bbbb.cccc.dddd")
 
     assert_error(resp, 401, "invalid_token")
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_one_mebibyte_body(app, stub):

@@ -41,7 +41,7 @@ def assert_revoked(stub, session):
 
 
 def assert_nothing_happened(stub, session):
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
     assert session["session_id"] in stub.live_sessions()
 
 

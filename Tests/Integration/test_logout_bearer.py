@@ -123,7 +123,7 @@ def test_missing_token_is_401_and_touches_no_cookie(app, stub):
         resp = logout(app.port, None, headers=headers)
         assert_error(resp, 401, "missing_token")
         assert_cookies_untouched(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_scope_among_other_query_parameters(app, stub):

@@ -88,7 +88,7 @@ def run(start_deployment, stub):
     assert_error(logout(port, bearer["access_token"]), 401, "session_not_found")
     expected.append(("POST", LOGOUT_PATH, 401, "session_not_found", bearer["session_id"]))
 
-    wrong_key = mint_hs256("another-project-secret-" + "x" * 24)
+    wrong_key = mint_hs256("another-project-secret-" + "x" * 24, stub.issuer)
     assert_error(logout(port, wrong_key), 401, "invalid_token")
     expected.append(("POST", LOGOUT_PATH, 401, "invalid_token", None))
 
@@ -126,6 +126,9 @@ def test_one_starting_line_with_version_and_settings(run, stub):
     assert starting["log.level"] == "info"
     assert starting["scope"] == "local"
     assert starting["max_inflight"] == 1024
+    assert starting["supabase.jwks_url"] == stub.url + "/auth/v1/.well-known/jwks.json"
+    assert starting["jwt.issuer"] == stub.url + "/auth/v1"
+    assert starting["jwt.audience"] == "authenticated"
     # Secrets only as set or unset.
     assert starting["supabase.anon_key"] == "set"
     assert starting["supabase.jwt_secret"] == "set"

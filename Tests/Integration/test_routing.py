@@ -14,7 +14,7 @@ def test_other_methods_are_405_with_allow_post(app, stub):
         assert_error(resp, 405, None)
         assert resp.all("Allow") == ["POST"]
         assert_cookies_untouched(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_unknown_path_is_404_from_nginx(app):
@@ -31,7 +31,7 @@ def test_unknown_path_reaching_the_responder_is_404_envelope(app, stub):
 
     assert_error(resp, 404, None)
     assert_cookies_untouched(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
 
 
 def test_body_over_4_kib_is_413(app, stub):
@@ -42,7 +42,7 @@ def test_body_over_4_kib_is_413(app, stub):
 
     assert_error(resp, 413, "payload_too_large")
     assert_cookies_untouched(resp)
-    assert stub.requests() == []
+    assert stub.requests_for_users() == []
     assert session["session_id"] in stub.live_sessions()
 
 

@@ -32,7 +32,7 @@ struct ConfigurationTests {
         #expect(configuration.clearSiteData == "\"cookies\", \"storage\"")
         #expect(configuration.hsts == "max-age=31536000; includeSubDomains")
         #expect(configuration.allowedOrigins == nil)
-        // Neither a secret nor a JWKS file: the project's own JWKS.
+        // No JWKS file: the project's own JWKS.
         #expect(configuration.jwksURL == "https://abcd.supabase.co/auth/v1/.well-known/jwks.json")
     }
 
@@ -44,10 +44,18 @@ struct ConfigurationTests {
         #expect(configuration.supabaseURL == "http://127.0.0.1:54321")
     }
 
-    @Test func aSecretTurnsOffTheDefaultJWKSURL() throws {
+    @Test func theProjectsJWKSIsFetchedWhetherOrNotTheSecretIsSet() throws {
         var environment = Self.required
         environment["SUPABASE_JWT_SECRET"] = String(repeating: "s", count: 40)
-        #expect(try load(environment).jwksURL == nil)
+        #expect(try load(environment).jwksURL == "https://abcd.supabase.co/auth/v1/.well-known/jwks.json")
+    }
+
+    @Test func aJWKSFileReplacesTheURLAndNoneTurnsItOff() throws {
+        #expect(try load(Self.required.merging(["SUPABASE_JWKS_FILE": "/etc/jwks.json"]) { $1 }).jwksURL == nil)
+        #expect(try load(Self.required.merging(["SUPABASE_JWKS_URL": "none"]) { $1 }).jwksURL == nil)
+        #expect(
+            try load(Self.required.merging(["SUPABASE_JWKS_URL": "https://keys.example.com/jwks.json"]) { $1 }).jwksURL
+                == "https://keys.example.com/jwks.json")
     }
 
     @Test(arguments: [
@@ -56,6 +64,8 @@ struct ConfigurationTests {
         (["SUPABASE_URL": "abcd.supabase.co", "SUPABASE_ANON_KEY": "k"], "SUPABASE_URL"),
         (["SUPABASE_URL": "ftp://abcd.supabase.co", "SUPABASE_ANON_KEY": "k"], "SUPABASE_URL"),
         (required.merging(["LOGOUT_SCOPE": "everything"]) { $1 }, "LOGOUT_SCOPE"),
+        (required.merging(["SUPABASE_JWKS_URL": "keys.example.com"]) { $1 }, "SUPABASE_JWKS_URL"),
+        (required.merging(["SUPABASE_JWKS_URL": "https://k.example.com/j", "SUPABASE_JWKS_FILE": "/j"]) { $1 }, "SUPABASE_JWKS_URL"),
         (required.merging(["LOGOUT_UPSTREAM_TIMEOUT_MS": "abc"]) { $1 }, "LOGOUT_UPSTREAM_TIMEOUT_MS"),
         (required.merging(["LOGOUT_UPSTREAM_TIMEOUT_MS": "0"]) { $1 }, "LOGOUT_UPSTREAM_TIMEOUT_MS"),
         (required.merging(["LOGOUT_MAX_INFLIGHT": "-1"]) { $1 }, "LOGOUT_MAX_INFLIGHT"),

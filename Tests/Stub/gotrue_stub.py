@@ -501,11 +501,13 @@ class PublicHandler(Handler):
         self.dispatch("DELETE")
 
     def dispatch(self, method):
-        self.listener.mark_busy(self.connection, True)
+        generation = self.listener.mark_busy(self.connection, True)
         try:
             self.answer(method)
         finally:
-            self.listener.mark_busy(self.connection, False)
+            # Busy while idle connections were ended: this one ends too, once its answer is out.
+            if self.listener.mark_busy(self.connection, False) != generation:
+                self.close_connection = True
 
     def answer(self, method):
         path, query, params = self.split_path()
@@ -516,6 +518,7 @@ class PublicHandler(Handler):
                     "method": method,
                     "path": path,
                     "query": query,
+                    "at": time.time(),
                     "headers": {name.lower(): value for name, value in self.headers.items()},
                 }
             )
@@ -710,6 +713,7 @@ class PublicListener:
         self.port = port
         self.lock = threading.Lock()
         self.connections = {}  # open connection -> busy answering a request
+        self.close_idle_generation = 0
         self.handler = type(
             "BoundPublicHandler", (PublicHandler,), {"state": state, "listener": self, "anon_key": anon_key}
         )
@@ -751,6 +755,7 @@ class PublicListener:
         would hide a reset from the client; on a fresh connection the reset reaches it.
         """
         with self.lock:
+            self.close_idle_generation += 1
             idle = [connection for connection, busy in self.connections.items() if not busy]
         for connection in idle:
             try:
@@ -763,9 +768,11 @@ class PublicListener:
             self.connections[connection] = False
 
     def mark_busy(self, connection, busy):
+        """Returns how many times idle connections have been ended so far."""
         with self.lock:
             if connection in self.connections:
                 self.connections[connection] = busy
+            return self.close_idle_generation
 
     def untrack(self, connection):
         with self.lock:

@@ -466,6 +466,7 @@ def test_reset_clears_faults_and_reopens(stub):
 
 
 def test_requests_are_recorded_in_order_with_lowercased_headers(stub):
+    started = time.time()
     session = stub.session()
     stub.logout(session["access_token"], "others", VERSION_HEADER)
     stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
@@ -476,6 +477,7 @@ def test_requests_are_recorded_in_order_with_lowercased_headers(stub):
     assert first["headers"]["x-supabase-api-version"] == "2024-01-01"
     assert first["headers"]["authorization"] == "Bearer " + session["access_token"]
     assert second["path"] == "/auth/v1/.well-known/jwks.json"
+    assert started <= first["at"] <= second["at"] <= time.time()
     assert stub.admin_call("DELETE", "/admin/requests")[0] == 204
     assert stub.admin_call("GET", "/admin/requests")[2] == {"requests": []}
 

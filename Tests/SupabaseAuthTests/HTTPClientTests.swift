@@ -37,10 +37,11 @@ struct HTTPClientTests {
         }
     }
 
-    @Test func fetchReturnsTheBodyOfA2xxAndThrowsOtherwise() async throws {
+    @Test func fetchReturnsA2xxResponseWithItsHeadersAndThrowsOtherwise() async throws {
         try await RevocationTestFixture.with { fixture in
-            let body = try await fixture.http.fetch(url: fixture.stub.jwksURL, timeout: .seconds(5))
-            #expect(!body.isEmpty)
+            let response = try await fixture.http.fetch(url: fixture.stub.jwksURL, timeout: .seconds(5))
+            #expect(!response.body.isEmpty)
+            #expect(response.header("Cache-Control") == "public, max-age=600")
             await #expect(throws: HTTPStatusError(status: 404)) {
                 try await fixture.http.fetch(url: fixture.stub.url + "/auth/v1/nothing", timeout: .seconds(5))
             }

@@ -12,6 +12,7 @@ enum TokenMint {
     /// A fixed instant the tests measure from, so every run sees the same clock.
     static let now = Date(timeIntervalSince1970: 1_750_000_000)
 
+    static let issuer = "https://abcdefghijklmnop.supabase.co/auth/v1"
     static let userID = "8ccaa7af-909f-44e7-84cb-67cdccb56be6"
     static let sessionID = "a6cba9b8-1b8e-4f3f-9c2e-6c5b2b0e7e11"
 
@@ -52,11 +53,10 @@ enum TokenMint {
         sub: String? = userID,
         sessionID: String? = sessionID,
         exp: Date? = now.addingTimeInterval(3600),
-        audience: String = #""authenticated""#
+        issuer: String? = #""\#(issuer)""#,
+        audience: String? = #""authenticated""#
     ) -> String {
         var members = [
-            #""iss":"https://abcdefghijklmnop.supabase.co/auth/v1""#,
-            #""aud":\#(audience)"#,
             #""iat":\#(Int(now.timeIntervalSince1970) - 60)"#,
             #""email":"someone@example.com""#,
             #""phone":"""#,
@@ -67,6 +67,8 @@ enum TokenMint {
             #""amr":[{"method":"password","timestamp":1749990000}]"#,
             #""is_anonymous":false"#,
         ]
+        if let issuer { members.append(#""iss":\#(issuer)"#) }
+        if let audience { members.append(#""aud":\#(audience)"#) }
         if let sub { members.append(#""sub":"\#(sub)""#) }
         if let sessionID { members.append(#""session_id":"\#(sessionID)""#) }
         if let exp { members.append(#""exp":\#(Int(exp.timeIntervalSince1970))"#) }

@@ -7,9 +7,12 @@ import Testing
 struct TokenVerifierTests {
     let now = TokenMint.now
 
-    private func hmacVerifier(leeway: Duration = .seconds(30)) async throws -> TokenVerifier {
+    private func hmacVerifier(
+        leeway: Duration = .seconds(30), audience: String? = "authenticated"
+    ) async throws -> TokenVerifier {
         try await TokenVerifier(
-            hmacSecret: TokenMint.hmacSecret, jwks: nil, leeway: leeway, logger: TokenMint.silentLogger)
+            hmacSecret: TokenMint.hmacSecret, jwks: nil, issuer: TokenMint.issuer, audience: audience, leeway: leeway,
+            logger: TokenMint.silentLogger)
     }
 
     private func hs256Token(
@@ -43,6 +46,34 @@ struct TokenVerifierTests {
         let token = try await hs256Token(
             claims: TokenMint.supabaseClaims(audience: #"["authenticated","other"]"#))
         #expect(try await verifier.verify(token, now: now).get().subject == TokenMint.userID)
+    }
+
+    @Test(arguments: [
+        ("another issuer", TokenMint.supabaseClaims(issuer: #""https://other.supabase.co/auth/v1""#)),
+        ("issuer with a trailing slash", TokenMint.supabaseClaims(issuer: #""\#(TokenMint.issuer)/""#)),
+        ("no issuer", TokenMint.supabaseClaims(issuer: nil)),
+        ("another audience", TokenMint.supabaseClaims(audience: #""anon""#)),
+        ("an array without the audience", TokenMint.supabaseClaims(audience: #"["anon","service_role"]"#)),
+        ("an empty array", TokenMint.supabaseClaims(audience: "[]")),
+        ("no audience", TokenMint.supabaseClaims(audience: nil)),
+    ])
+    func refusesATokenForAnotherIssuerOrAudience(_ label: String, claims: String) async throws {
+        let verifier = try await hmacVerifier()
+        #expect(await verifier.verify(try await hs256Token(claims: claims), now: now) == .failure(.invalid), "\(label)")
+    }
+
+    @Test func anExpiredTokenForAnotherAudienceIsInvalidNotExpired() async throws {
+        let verifier = try await hmacVerifier()
+        let claims = TokenMint.supabaseClaims(exp: now.addingTimeInterval(-3600), audience: #""anon""#)
+        #expect(await verifier.verify(try await hs256Token(claims: claims), now: now) == .failure(.invalid))
+    }
+
+    @Test func withoutARequiredAudienceAnyAudienceIsAccepted() async throws {
+        let verifier = try await hmacVerifier(audience: nil)
+        for audience in [#""anon""#, nil] {
+            let token = try await hs256Token(claims: TokenMint.supabaseClaims(audience: audience))
+            #expect(try await verifier.verify(token, now: now).get().subject == TokenMint.userID)
+        }
     }
 
     @Test func refusesHS256TokenSignedWithAnotherSecret() async throws {

@@ -1,0 +1,28 @@
+import Foundation
+import JWTKit
+
+extension TokenVerifier {
+    /// The claims of a token whose signature checked out, or why they are refused: a token for another
+    /// issuer or audience is invalid whatever its expiry.
+    func claims(from payload: SupabaseAccessTokenPayload, now: Date) -> Result<SessionClaims, TokenRejection> {
+        if let requiredIssuer, payload.issuer != requiredIssuer {
+            return reject(.invalid, reason: "wrong_issuer")
+        }
+        if let requiredAudience, payload.audience?.value.contains(requiredAudience) != true {
+            return reject(.invalid, reason: "wrong_audience")
+        }
+        guard let expiresAt = payload.expiresAt, expiresAt.isFinite else {
+            return reject(.invalid, reason: "missing_exp")
+        }
+        guard let subject = payload.subject, !subject.isEmpty,
+            let sessionID = payload.sessionID, !sessionID.isEmpty
+        else {
+            return reject(.invalid, reason: "missing_claim")
+        }
+        let expiry = Date(timeIntervalSince1970: expiresAt)
+        guard now.timeIntervalSince(expiry) < leeway else {
+            return reject(.expired, reason: "expired")
+        }
+        return .success(SessionClaims(subject: subject, sessionID: sessionID, expiresAt: expiry))
+    }
+}
