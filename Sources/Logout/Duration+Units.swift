@@ -1,5 +1,5 @@
 extension Duration {
-    /// Whole nanoseconds, for swift-metrics timers.
+    /// Whole nanoseconds, for log lines.
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000

@@ -1,81 +1,100 @@
-import CoreMetrics
 import Prometheus
 
 /// Every metric the responder exports, created once at start-up so the request path only looks
 /// them up in fixed tables. Labels come from the route template and the contract's codes, never
-/// from the raw request.
+/// from the raw request. Each family carries its `# HELP` line, as scrapers and `promtool` expect.
 public final class LogoutMetrics: Sendable {
     public static let statuses = [200, 400, 401, 403, 404, 405, 413, 500, 503]
 
+    private static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
     private let registry: PrometheusCollectorRegistry
-    private let requests: [Route: [Int: CoreMetrics.Counter]]
-    private let requestDuration: [Route: CoreMetrics.Timer]
-    private let outcomes: [String: CoreMetrics.Counter]
-    private let upstreamDuration: CoreMetrics.Timer
-    private let upstreamAttempts: CoreMetrics.Counter
-    private let upstreamRetries: CoreMetrics.Counter
-    private let upstreamFailures: [String: CoreMetrics.Counter]
-    private let jwksFetches: [Bool: CoreMetrics.Counter]
-    private let inFlight: CoreMetrics.Gauge
-    private let capacity: CoreMetrics.Gauge
+    private let requests: [Route: [Int: Counter]]
+    private let requestDuration: [Route: DurationHistogram]
+    private let outcomes: [String: Counter]
+    private let upstreamDuration: DurationHistogram
+    private let upstreamAttempts: Counter
+    private let upstreamRetries: Counter
+    private let upstreamFailures: [String: Counter]
+    private let jwksFetches: [Bool: Counter]
+    private let inFlight: Gauge
+    private let capacity: Gauge
 
     public init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-            .milliseconds(2500), .seconds(5), .seconds(10),
-        ]
-        var requests: [Route: [Int: CoreMetrics.Counter]] = [:]
-        var requestDuration: [Route: CoreMetrics.Timer] = [:]
+        let requestsName = Self.name("logout_http_requests", "total", help: "HTTP requests answered, by route template and status.")
+        let durationName = Self.name(
+            "logout_http_request_duration", "seconds", help: "Time from reading a request to its answer, by route template.")
+        var requests: [Route: [Int: Counter]] = [:]
+        var requestDuration: [Route: DurationHistogram] = [:]
         for route in Route.allCases {
-            var byStatus: [Int: CoreMetrics.Counter] = [:]
+            var byStatus: [Int: Counter] = [:]
             for status in Self.statuses {
-                byStatus[status] = Counter(
-                    label: "logout_http_requests_total",
-                    dimensions: [("route", route.label), ("status", String(status))], factory: factory)
+                byStatus[status] = registry.makeCounter(
+                    descriptor: requestsName, labels: [("route", route.label), ("status", String(status))])
             }
             requests[route] = byStatus
-            requestDuration[route] = Timer(
-                label: "logout_http_request_duration_seconds", dimensions: [("route", route.label)], factory: factory)
+            requestDuration[route] = registry.makeDurationHistogram(
+                descriptor: durationName, labels: [("route", route.label)], buckets: Self.durationBuckets)
         }
         self.requests = requests
         self.requestDuration = requestDuration
-        var outcomes: [String: CoreMetrics.Counter] = [:]
+        let outcomesName = Self.name("logout_outcomes", "total", help: "Logouts by result: success or the error code answered.")
+        var outcomes: [String: Counter] = [:]
         for code in ["success"] + LogoutError.allCases.map(\.rawValue) {
-            outcomes[code] = Counter(label: "logout_outcomes_total", dimensions: [("code", code)], factory: factory)
+            outcomes[code] = registry.makeCounter(descriptor: outcomesName, labels: [("code", code)])
         }
         self.outcomes = outcomes
-        upstreamDuration = Timer(label: "logout_upstream_duration_seconds", dimensions: [], factory: factory)
-        upstreamAttempts = Counter(label: "logout_upstream_attempts_total", dimensions: [], factory: factory)
-        upstreamRetries = Counter(label: "logout_upstream_retries_total", dimensions: [], factory: factory)
-        var upstreamFailures: [String: CoreMetrics.Counter] = [:]
+        upstreamDuration = registry.makeDurationHistogram(
+            descriptor: Self.name(
+                "logout_upstream_duration", "seconds", help: "Time spent on one revocation at Supabase Auth, retries included."),
+            labels: [], buckets: Self.durationBuckets)
+        upstreamAttempts = registry.makeCounter(
+            descriptor: Self.name("logout_upstream_attempts", "total", help: "Requests sent to Supabase Auth's logout endpoint."))
+        upstreamRetries = registry.makeCounter(
+            descriptor: Self.name("logout_upstream_retries", "total", help: "Of those, attempts that repeated a failed one."))
+        let failuresName = Self.name(
+            "logout_upstream_failures", "total",
+            help: "Revocations that failed: Supabase Auth unavailable, or refusing our configuration.")
+        var upstreamFailures: [String: Counter] = [:]
         for reason in ["unavailable", "rejected_configuration"] {
-            upstreamFailures[reason] = Counter(
-                label: "logout_upstream_failures_total", dimensions: [("reason", reason)], factory: factory)
+            upstreamFailures[reason] = registry.makeCounter(descriptor: failuresName, labels: [("reason", reason)])
         }
         self.upstreamFailures = upstreamFailures
+        let jwksName = Self.name("logout_jwks_fetches", "total", help: "JWKS loads (fetches or file reads), by result.")
         jwksFetches = [
-            true: Counter(label: "logout_jwks_fetches_total", dimensions: [("result", "success")], factory: factory),
-            false: Counter(label: "logout_jwks_fetches_total", dimensions: [("result", "failure")], factory: factory),
+            true: registry.makeCounter(descriptor: jwksName, labels: [("result", "success")]),
+            false: registry.makeCounter(descriptor: jwksName, labels: [("result", "failure")]),
         ]
-        inFlight = Gauge(label: "logout_inflight_requests", dimensions: [], factory: factory)
-        capacity = Gauge(label: "logout_inflight_capacity", dimensions: [], factory: factory)
-        Gauge(label: "logout_build_info", dimensions: [("version", version)], factory: factory).record(1)
+        inFlight = registry.makeGauge(
+            descriptor: Self.name("logout_inflight", "requests", help: "Requests holding a slot now, waiting on Supabase Auth included."))
+        capacity = registry.makeGauge(
+            descriptor: Self.name("logout_inflight", "capacity", help: "Slots available; past them requests get 503 overloaded."))
+        registry.makeGauge(
+            descriptor: Self.name("logout_build", "info", help: "Always 1; the version label names the running build."),
+            labels: [("version", version)]
+        ).set(to: 1.0)
+    }
+
+    private static func name(_ metric: String, _ unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: metric, unitName: unit, helpText: help)
     }
 
     /// Counts one answered request.
     func recordRequest(route: Route, status: Int, duration: Duration) {
         requests[route]?[status]?.increment()
-        requestDuration[route]?.recordNanoseconds(duration.nanoseconds)
+        requestDuration[route]?.record(duration)
     }
 
     /// Counts one logout by its result code (`success` or the error code).
     func recordLogout(_ outcome: LogoutHandler.Outcome) {
         outcomes[outcome.error?.rawValue ?? "success"]?.increment()
         guard let revocation = outcome.revocation else { return }
-        upstreamDuration.recordNanoseconds(revocation.duration.nanoseconds)
+        upstreamDuration.record(revocation.duration)
         upstreamAttempts.increment(by: Int64(revocation.attempts))
         if revocation.attempts > 1 { upstreamRetries.increment(by: Int64(revocation.attempts - 1)) }
         if case .failed(let reason) = revocation.result { upstreamFailures[reason.rawValue]?.increment() }
@@ -88,8 +107,8 @@ public final class LogoutMetrics: Sendable {
 
     /// The Prometheus text exposition, with the in-flight gauges read at scrape time.
     func exposition(inFlight current: Int, capacity limit: Int) -> String {
-        inFlight.record(current)
-        capacity.record(limit)
+        inFlight.set(to: Double(current))
+        capacity.set(to: Double(limit))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

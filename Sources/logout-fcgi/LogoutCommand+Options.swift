@@ -1,17 +1,22 @@
 import ArgumentParser
 
-/// One flag per setting; each overrides the environment variable it names.
+/// One flag per setting; each overrides the environment variable it names. Secrets have no flag (`ps`
+/// shows every process's arguments): only a flag naming the file that holds one.
 struct SettingOptions: ParsableArguments {
     @Option(help: "SUPABASE_URL: the project URL, e.g. https://abcd.supabase.co.")
     var supabaseUrl: String?
-    @Option(help: "SUPABASE_ANON_KEY: the anon or publishable key, sent as apikey (also SUPABASE_ANON_KEY_FILE).")
-    var supabaseAnonKey: String?
-    @Option(help: "SUPABASE_JWT_SECRET: HS256 secret for local token checks, at least 32 bytes (also SUPABASE_JWT_SECRET_FILE).")
-    var supabaseJwtSecret: String?
-    @Option(help: "SUPABASE_JWKS_FILE: JWKS file with the ES256/RS256 signing keys.")
+    @Option(help: "SUPABASE_ANON_KEY_FILE: file holding the anon or publishable key, sent as apikey.")
+    var supabaseAnonKeyFile: String?
+    @Option(help: "SUPABASE_JWT_SECRET_FILE: file holding the HS256 secret for local token checks, at least 32 bytes.")
+    var supabaseJwtSecretFile: String?
+    @Option(help: "SUPABASE_JWKS_FILE: JWKS file with the ES256/RS256 signing keys; replaces the fetched JWKS.")
     var supabaseJwksFile: String?
-    @Option(help: "SUPABASE_JWKS_URL: JWKS to fetch at start and, at most once a minute, for an unknown kid. Default: the project's own when no secret or file is set.")
+    @Option(help: "SUPABASE_JWKS_URL: JWKS fetched at start, when the max-age of its last answer has passed, and for an unknown kid; none turns it off. Default: $SUPABASE_URL/auth/v1/.well-known/jwks.json.")
     var supabaseJwksUrl: String?
+    @Option(help: "LOGOUT_JWT_ISSUER: the iss every token must carry. Default: $SUPABASE_URL/auth/v1.")
+    var jwtIssuer: String?
+    @Option(help: "LOGOUT_JWT_AUDIENCE: an audience every token's aud must name, empty to not check. Default: authenticated.")
+    var jwtAudience: String?
     @Option(help: "LOGOUT_LISTEN: unix:/path or host:port. Default: the socket systemd (LISTEN_FDS) or spawn-fcgi (fd 0) passed.")
     var listen: String?
     @Option(help: "LOGOUT_WORKERS: acceptor threads. Default: chosen from the core count.")
@@ -30,8 +35,8 @@ struct SettingOptions: ParsableArguments {
     var cookieSamesite: String?
     @Option(help: "LOGOUT_CSRF_COOKIE: CSRF cookie name. Default: csrf_token.")
     var csrfCookie: String?
-    @Option(help: "LOGOUT_CSRF_SECRET: require CSRF tokens signed with this secret and bound to the session (also LOGOUT_CSRF_SECRET_FILE).")
-    var csrfSecret: String?
+    @Option(help: "LOGOUT_CSRF_SECRET_FILE: file holding a secret; CSRF tokens must then be signed with it and bound to the session.")
+    var csrfSecretFile: String?
     @Option(help: "LOGOUT_ALLOWED_ORIGINS: comma-separated origins allowed on cookie requests. Default: any.")
     var allowedOrigins: String?
     @Option(help: "LOGOUT_UPSTREAM_TIMEOUT_MS: deadline of the whole revocation, retries included. Default: 3000.")
@@ -50,13 +55,14 @@ struct SettingOptions: ParsableArguments {
     /// The flags given, keyed by the environment variable each overrides.
     var overrides: [String: String] {
         let pairs: [(String, String?)] = [
-            ("SUPABASE_URL", supabaseUrl), ("SUPABASE_ANON_KEY", supabaseAnonKey),
-            ("SUPABASE_JWT_SECRET", supabaseJwtSecret), ("SUPABASE_JWKS_FILE", supabaseJwksFile),
-            ("SUPABASE_JWKS_URL", supabaseJwksUrl), ("LOGOUT_LISTEN", listen), ("LOGOUT_WORKERS", workers),
+            ("SUPABASE_URL", supabaseUrl), ("SUPABASE_ANON_KEY_FILE", supabaseAnonKeyFile),
+            ("SUPABASE_JWT_SECRET_FILE", supabaseJwtSecretFile), ("SUPABASE_JWKS_FILE", supabaseJwksFile),
+            ("SUPABASE_JWKS_URL", supabaseJwksUrl), ("LOGOUT_JWT_ISSUER", jwtIssuer), ("LOGOUT_JWT_AUDIENCE", jwtAudience),
+            ("LOGOUT_LISTEN", listen), ("LOGOUT_WORKERS", workers),
             ("LOGOUT_SCOPE", scope), ("LOGOUT_COOKIE_NAME", cookieName), ("LOGOUT_COOKIE_DOMAIN", cookieDomain),
             ("LOGOUT_COOKIE_PATH", cookiePath), ("LOGOUT_COOKIE_SECURE", cookieSecure),
             ("LOGOUT_COOKIE_SAMESITE", cookieSamesite), ("LOGOUT_CSRF_COOKIE", csrfCookie),
-            ("LOGOUT_CSRF_SECRET", csrfSecret), ("LOGOUT_ALLOWED_ORIGINS", allowedOrigins),
+            ("LOGOUT_CSRF_SECRET_FILE", csrfSecretFile), ("LOGOUT_ALLOWED_ORIGINS", allowedOrigins),
             ("LOGOUT_UPSTREAM_TIMEOUT_MS", upstreamTimeoutMs), ("LOGOUT_CLEAR_SITE_DATA", clearSiteData),
             ("LOGOUT_HSTS", hsts), ("LOGOUT_MAX_INFLIGHT", maxInflight), ("LOGOUT_DRAIN_TIMEOUT_MS", drainTimeoutMs),
             ("LOGOUT_LOG_LEVEL", logLevel),

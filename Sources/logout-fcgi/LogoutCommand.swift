@@ -16,8 +16,10 @@ struct LogoutCommand: AsyncParsableCommand {
         abstract: "FastCGI responder for POST /api/auth/logout with Supabase Auth.",
         discussion: """
             Every setting is read from its environment variable (named first in each flag's help); a flag \
-            overrides it. Secrets can also be read from the file NAME_FILE names (systemd credentials). \
-            A missing or malformed setting stops start-up with one line naming it and exit code 78.
+            overrides it. Secrets (SUPABASE_ANON_KEY, SUPABASE_JWT_SECRET, LOGOUT_CSRF_SECRET) are never \
+            flags, since ps shows every process's arguments: set them in the environment, or in a file that \
+            NAME_FILE or its flag names (systemd credentials). A missing or malformed setting stops \
+            start-up with one line naming it and exit code 78.
             """,
         version: Version.current)
 
@@ -32,6 +34,7 @@ struct LogoutCommand: AsyncParsableCommand {
         } catch {
             throw StartupFailure.configuration(error)
         }
+        let listenAddress = try Self.listenAddress(configuration.listen)
 
         // Trapped before the socket opens: a SIGTERM that arrives as soon as the socket accepts (a
         // service manager stopping a unit that just started) must drain, not kill the process.
@@ -56,7 +59,7 @@ struct LogoutCommand: AsyncParsableCommand {
         do {
             server = try FastCGIServer(
                 configuration: .init(
-                    listenAddress: try configuration.listen.map(FastCGIListenAddress.init(parsing:)) ?? .inherited,
+                    listenAddress: listenAddress,
                     acceptorThreads: configuration.workers ?? FastCGIServer.Configuration.defaultAcceptorThreads,
                     maxInFlight: configuration.maxInFlight,
                     drainTimeout: configuration.drainTimeout,
@@ -90,6 +93,17 @@ struct LogoutCommand: AsyncParsableCommand {
 }
 
 extension LogoutCommand {
+    /// The address `LOGOUT_LISTEN` names; one that does not parse is a malformed setting like any other.
+    static func listenAddress(_ setting: String?) throws(StartupFailure) -> FastCGIListenAddress {
+        guard let setting else { return .inherited }
+        do {
+            return try FastCGIListenAddress(parsing: setting)
+        } catch {
+            throw .configuration(
+                ConfigurationError(setting: "LOGOUT_LISTEN", problem: "malformed setting, expected unix:/path or host:port"))
+        }
+    }
+
     /// Reports a start-up failure as one line on standard error and the exit code systemd expects.
     static func main() async {
         do {

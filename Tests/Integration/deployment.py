@@ -67,13 +67,13 @@ def binary_env(stub, **overrides: str | None) -> dict[str, str]:
     return env
 
 
-def run_binary_once(env: dict[str, str], workdir: Path, name: str, limit: float = 10.0):
+def run_binary_once(env: dict[str, str], workdir: Path, name: str, limit: float = 10.0, args: tuple[str, ...] = ()):
     """Runs the binary expecting it to stop by itself; returns (exit code, stdout, stderr)."""
     out, err = workdir / f"{name}.stdout", workdir / f"{name}.stderr"
     watch_log(out)
     watch_log(err)
     with open(out, "wb") as o, open(err, "wb") as e:
-        proc = subprocess.Popen([str(BINARY)], env=env, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([str(BINARY), *args], env=env, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
         try:
             code = proc.wait(limit)
         except subprocess.TimeoutExpired:
@@ -86,7 +86,7 @@ def run_binary_once(env: dict[str, str], workdir: Path, name: str, limit: float 
 class Responder:
     """The logout-fcgi binary on a unix socket, output captured to files."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, name: str):
+    def __init__(self, env: dict[str, str], workdir: Path, name: str, args: tuple[str, ...] = ()):
         self.workdir = workdir
         self.socket_path = workdir / "fcgi.sock"
         env = dict(env, LOGOUT_LISTEN=f"unix:{self.socket_path}")
@@ -94,7 +94,7 @@ class Responder:
         watch_log(self.stdout_path)
         watch_log(self.stderr_path)
         self._out, self._err = open(self.stdout_path, "wb"), open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([str(BINARY)], env=env, stdout=self._out, stderr=self._err,
+        self.proc = subprocess.Popen([str(BINARY), *args], env=env, stdout=self._out, stderr=self._err,
                                      stdin=subprocess.DEVNULL)
         self.exit_code: int | None = None
 

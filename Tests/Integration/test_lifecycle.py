@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
 import threading
 
 import pytest
 
 from deployment import BINARY, Deployment, Responder, binary_env, poll, run_binary_once, unix_socket_accepts
 from expectations import assert_success
-from web import logout, request
+from fcgi_client import fcgi_request, nginx_like_params
+from web import LOGOUT_PATH, logout, request
 
 EX_CONFIG = 78
 
@@ -29,9 +32,14 @@ def binary():
     ("LOGOUT_SCOPE", {"LOGOUT_SCOPE": "bogus"}),
     ("LOGOUT_UPSTREAM_TIMEOUT_MS", {"LOGOUT_UPSTREAM_TIMEOUT_MS": "abc"}),
     ("LOGOUT_MAX_INFLIGHT", {"LOGOUT_MAX_INFLIGHT": "-1"}),
-], ids=["missing-url", "missing-anon-key", "malformed-url", "ftp-url", "bad-scope", "bad-timeout", "bad-inflight"])
+    ("LOGOUT_LISTEN", {"LOGOUT_LISTEN": "host:abc"}),
+    ("LOGOUT_LISTEN", {"LOGOUT_LISTEN": "127.0.0.1:70000"}),
+    ("SUPABASE_JWKS_URL", {"SUPABASE_JWKS_URL": "keys.example.com"}),
+    ("LOGOUT_JWT_ISSUER", {"LOGOUT_JWT_ISSUER": "https://auth.example.com/\u0007"}),
+], ids=["missing-url", "missing-anon-key", "malformed-url", "ftp-url", "bad-scope", "bad-timeout", "bad-inflight",
+        "listen-port-not-a-number", "listen-port-out-of-range", "jwks-url-not-a-url", "issuer-control-character"])
 def test_bad_setting_stops_startup_with_one_line_naming_it(binary, stub, tmp_path, setting, overrides):
-    env = binary_env(stub, LOGOUT_LISTEN=f"unix:{tmp_path}/fcgi.sock", **overrides)
+    env = binary_env(stub, **{"LOGOUT_LISTEN": f"unix:{tmp_path}/fcgi.sock", **overrides})
 
     code, stdout, stderr = run_binary_once(env, tmp_path, "config-error")
 
@@ -87,6 +95,47 @@ def test_secrets_from_files(start_deployment, stub, tmp_path):
 
     [sent] = stub.logout_requests()
     assert sent["headers"]["apikey"] == stub.anon_key
+
+
+@pytest.mark.parametrize("flag", ["--supabase-anon-key", "--supabase-jwt-secret", "--csrf-secret"])
+def test_secrets_are_not_accepted_as_flags(binary, stub, tmp_path, flag):
+    # `ps` shows every process's arguments to every user of the host.
+    env = binary_env(stub, LOGOUT_LISTEN=f"unix:{tmp_path}/fcgi.sock")
+
+    code, _, stderr = run_binary_once(env, tmp_path, "secret-flag", args=(flag, "s" * 40))
+
+    assert code not in (0, None), f"exit code {code}"
+    assert flag in stderr and "s" * 40 not in stderr
+    assert not (tmp_path / "fcgi.sock").exists()
+
+
+def test_secret_files_given_as_flags(stub, tmp_path, binary):
+    anon_file, secret_file = tmp_path / "anon_key", tmp_path / "jwt_secret"
+    anon_file.write_text(stub.anon_key + "\n")
+    secret_file.write_text(stub.jwt_secret)
+    env = binary_env(stub, SUPABASE_ANON_KEY=None, SUPABASE_JWT_SECRET=None)
+    responder = Responder(env, tmp_path, "secret-file-flags",
+                          args=("--supabase-anon-key-file", str(anon_file), "--supabase-jwt-secret-file", str(secret_file)))
+    try:
+        session = stub.new_session()
+        params = nginx_like_params("POST", LOGOUT_PATH, "localhost",
+                                   {"Authorization": f"Bearer {session['access_token']}"}, b"")
+
+        assert_success(fcgi_request(str(responder.socket_path), params))
+        [sent] = stub.logout_requests()
+        assert sent["headers"]["apikey"] == stub.anon_key
+    finally:
+        assert responder.stop() == 0
+
+
+def test_help_names_no_secret_flag(binary):
+    result = subprocess.run([str(binary), "--help"], capture_output=True, text=True, timeout=30)
+
+    assert result.returncode == 0
+    flags = set(re.findall(r"--[a-z-]+", result.stdout))
+    assert {"--supabase-anon-key-file", "--supabase-jwt-secret-file", "--csrf-secret-file"} <= flags
+    assert not {"--supabase-anon-key", "--supabase-jwt-secret", "--csrf-secret"} & flags
+    assert "never" in result.stdout and "flags" in result.stdout
 
 
 def test_socket_mode_is_0660(app):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -169,22 +170,48 @@ def test_gauges_and_build_info(scenario):
     }
 
 
-def test_metric_types(scenario):
-    types = dict(re.findall(r"^# TYPE (\w+) (\w+)$", scenario["text"], re.MULTILINE))
+FAMILIES = {
+    "logout_http_requests_total": ("counter", "HTTP requests answered, by route template and status."),
+    "logout_http_request_duration_seconds":
+        ("histogram", "Time from reading a request to its answer, by route template."),
+    "logout_outcomes_total": ("counter", "Logouts by result: success or the error code answered."),
+    "logout_upstream_duration_seconds":
+        ("histogram", "Time spent on one revocation at Supabase Auth, retries included."),
+    "logout_upstream_attempts_total": ("counter", "Requests sent to Supabase Auth's logout endpoint."),
+    "logout_upstream_retries_total": ("counter", "Of those, attempts that repeated a failed one."),
+    "logout_upstream_failures_total":
+        ("counter", "Revocations that failed: Supabase Auth unavailable, or refusing our configuration."),
+    "logout_jwks_fetches_total": ("counter", "JWKS loads (fetches or file reads), by result."),
+    "logout_inflight_requests": ("gauge", "Requests holding a slot now, waiting on Supabase Auth included."),
+    "logout_inflight_capacity": ("gauge", "Slots available; past them requests get 503 overloaded."),
+    "logout_build_info": ("gauge", "Always 1; the version label names the running build."),
+}
 
-    assert types == {
-        "logout_http_requests_total": "counter",
-        "logout_http_request_duration_seconds": "histogram",
-        "logout_outcomes_total": "counter",
-        "logout_upstream_duration_seconds": "histogram",
-        "logout_upstream_attempts_total": "counter",
-        "logout_upstream_retries_total": "counter",
-        "logout_upstream_failures_total": "counter",
-        "logout_jwks_fetches_total": "counter",
-        "logout_inflight_requests": "gauge",
-        "logout_inflight_capacity": "gauge",
-        "logout_build_info": "gauge",
-    }
+
+def test_metric_families_with_help_and_type(scenario):
+    text = scenario["text"]
+    types = dict(re.findall(r"^# TYPE (\w+) (\w+)$", text, re.MULTILINE))
+    helps = dict(re.findall(r"^# HELP (\w+) (.+)$", text, re.MULTILINE))
+
+    assert types == {name: kind for name, (kind, _) in FAMILIES.items()}
+    assert helps == {name: help_text for name, (_, help_text) in FAMILIES.items()}
+    # Each family: its HELP line, then its TYPE line, then its samples.
+    lines = text.splitlines()
+    for name, (kind, help_text) in FAMILIES.items():
+        at = lines.index(f"# HELP {name} {help_text}")
+        assert lines[at + 1] == f"# TYPE {name} {kind}"
+
+
+def test_promtool_check_metrics_is_clean_on_a_live_scrape(scenario):
+    tool = shutil.which("promtool")
+    if tool is None:
+        pytest.skip("promtool not installed (Debian package `prometheus`)")
+
+    result = subprocess.run([tool, "check", "metrics"], input=scenario["text"], capture_output=True, text=True,
+                            timeout=60)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "" and result.stderr.strip() == "", result.stdout + result.stderr
 
 
 def request_from(source: str, port: int, path: str, method: str = "GET") -> int:
