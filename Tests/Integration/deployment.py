@@ -122,7 +122,7 @@ class Responder:
 
 
 class Nginx:
-    def __init__(self, workdir: Path, socket_path: Path):
+    def __init__(self, workdir: Path, socket_path: Path, default_fastcgi_buffers: bool = False):
         self.workdir = workdir
         self.port = free_port()
         conf = workdir / "nginx.conf"
@@ -130,8 +130,10 @@ class Nginx:
             [sys.executable, str(RENDER_SCRIPT), "--prefix", str(workdir),
              "--listen", f"127.0.0.1:{self.port}", "--socket", str(socket_path)],
             check=True, capture_output=True, text=True,
-        )
-        conf.write_text(rendered.stdout)
+        ).stdout
+        if default_fastcgi_buffers:
+            rendered = self._with_default_fastcgi_buffers(rendered)
+        conf.write_text(rendered)
         self.error_log = workdir / "error.log"
         self._out = open(workdir / "nginx.out", "wb")
         self.proc = subprocess.Popen(
@@ -155,17 +157,28 @@ class Nginx:
         terminate(self.proc)
         self._out.close()
 
+    def _with_default_fastcgi_buffers(self, rendered: str) -> str:
+        """The configuration with a copy of the shipped snippet that leaves nginx's FastCGI buffers at
+        their defaults (`fastcgi_buffer_size 4k`), as a site that sets none has them."""
+        snippet = REPO / "nginx" / "logout-fcgi.conf"
+        assert f"include {snippet};" in rendered
+        kept = [line for line in snippet.read_text().splitlines()
+                if not line.strip().startswith(("fastcgi_buffer_size", "fastcgi_buffers"))]
+        copy = self.workdir / "logout-fcgi-default-buffers.conf"
+        copy.write_text("\n".join(kept) + "\n")
+        return rendered.replace(f"include {snippet};", f"include {copy};")
+
 
 class Deployment:
     """One responder and the nginx that fronts it."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, name: str):
+    def __init__(self, env: dict[str, str], workdir: Path, name: str, default_fastcgi_buffers: bool = False):
         workdir.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.env = env
         self.responder = Responder(env, workdir, name)
         try:
-            self.nginx = Nginx(workdir, self.responder.socket_path)
+            self.nginx = Nginx(workdir, self.responder.socket_path, default_fastcgi_buffers)
         except Exception:
             self.responder.stop()
             raise

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
+from deployment import Deployment, binary_env
 from expectations import DEFAULT_CLEARED, assert_cleared_exactly, assert_error, assert_success, cleared
 from fcgi_client import fcgi_request, fcgi_stdout, nginx_like_params
 from session_tokens import base64_cookie_value, chunks, cookie_header, new_csrf_value
@@ -45,13 +48,22 @@ def chunked_cookies(session, count: int) -> list[tuple[str, str]]:
     return [(f"sb-127-auth-token.{i}", part) for i, part in enumerate(chunks(base64_cookie_value(session), count))]
 
 
-def test_two_hundred_chunks_fit_a_head_nginx_accepts(app, stub):
+@pytest.fixture(scope="module")
+def default_buffers(stub, tmp_path_factory):
+    """The responder behind an nginx that leaves fastcgi_buffer_size at its default, 4k."""
+    deployment = Deployment(binary_env(stub), tmp_path_factory.mktemp("default-buffers"), "default-buffers",
+                            default_fastcgi_buffers=True)
+    yield deployment
+    assert deployment.stop() == 0
+
+
+def test_two_hundred_chunks_fit_a_head_nginx_accepts(default_buffers, stub):
     session = stub.new_session()
     csrf = new_csrf_value()
     carried = chunked_cookies(session, 200)
     assert len(carried) == 200
 
-    resp = browser_logout(app.port, carried + [("csrf_token", csrf)], csrf)
+    resp = browser_logout(default_buffers.port, carried + [("csrf_token", csrf)], csrf)
 
     # Without a bound on the head, nginx answers its own 502 "upstream sent too big header".
     assert_success(resp)
