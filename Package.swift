@@ -32,6 +32,14 @@ let package = Package(
                 "CFastCGI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // libfcgi's OS layer, defined again in LibfcgiOSLayer.swift: exported from whatever
+            // executable links this module, so that libfcgi's calls bind to these definitions.
+            linkerSettings: [
+                .unsafeFlags(
+                    ["OS_Accept", "OS_Read", "OS_Write", "OS_IpcClose"].flatMap {
+                        ["-Xlinker", "--export-dynamic-symbol=\($0)"]
+                    })
             ]
         ),
         .target(

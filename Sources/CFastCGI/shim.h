@@ -10,22 +10,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <poll.h>
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <unistd.h>
-
-/* The wake-up signal's handler does nothing: its only purpose is to make a blocking accept()
-   return EINTR in the thread it was sent to. */
-static void cfcgi_wake_handler(int signo) { (void)signo; }
-
-/* Installs the no-op handler for `signo` without SA_RESTART, so a blocked accept() returns EINTR
-   instead of being restarted by the kernel. Returns sigaction's result. */
-static inline int cfcgi_install_wake_handler(int signo) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = cfcgi_wake_handler;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    return sigaction(signo, &action, NULL);
-}
 
 /* Sets `signo` to be ignored (SIG_IGN is a macro Swift cannot import as a value). */
 static inline int cfcgi_ignore_signal(int signo) {
@@ -34,14 +24,6 @@ static inline int cfcgi_ignore_signal(int signo) {
     action.sa_handler = SIG_IGN;
     sigemptyset(&action.sa_mask);
     return sigaction(signo, &action, NULL);
-}
-
-/* Unblocks `signo` in the calling thread (threads inherit their creator's mask). */
-static inline int cfcgi_unblock_signal(int signo) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, signo);
-    return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* Fills a sockaddr_un for `path`. Returns the address length, or -1 when the path does not fit
@@ -74,6 +56,17 @@ extern int pthread_setname_np(pthread_t thread, const char *name);
 static inline int cfcgi_name_current_thread(const char *name) {
     return pthread_setname_np(pthread_self(), name);
 }
+
+/* accept4 is declared only under _GNU_SOURCE. Accepts a connection as non-blocking and
+   close-on-exec in one call; returns accept4's result. */
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+static inline int cfcgi_accept_nonblocking(int listen_fd) {
+    return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/* fcntl is variadic. F_GETFL and F_SETFL of a descriptor's status flags. */
+static inline int cfcgi_get_status_flags(int fd) { return fcntl(fd, F_GETFL); }
+static inline int cfcgi_set_status_flags(int fd, int flags) { return fcntl(fd, F_SETFL, flags); }
 
 /* S_ISSOCK is a macro. */
 static inline int cfcgi_is_socket_mode(mode_t mode) { return S_ISSOCK(mode); }

@@ -19,6 +19,9 @@ public enum FastCGIError: Error, Sendable, Equatable {
     case systemCall(function: String, errno: Int32)
     /// `FCGX_Init` failed with this code.
     case libraryInitFailed(Int32)
+    /// libfcgi does not call this executable's definition of an OS-layer function (it was linked
+    /// without exporting it).
+    case libraryOverrideMissing(String)
 }
 
 extension FastCGIError: CustomStringConvertible {
@@ -40,6 +43,8 @@ extension FastCGIError: CustomStringConvertible {
             return "\(function) failed: \(String(cString: strerror(code))) (errno \(code))"
         case .libraryInitFailed(let code):
             return "FCGX_Init failed (\(code))"
+        case .libraryOverrideMissing(let name):
+            return "libfcgi does not call this program's \(name) (the executable must export it)"
         }
     }
 }

@@ -1,23 +1,30 @@
 import CFastCGI
 
-/// One `FCGX_Request` on the heap, from accept to finish.
+/// One `FCGX_Request` on the heap, from accept to finish, with the validated bytes libfcgi reads
+/// it from.
 ///
 /// libfcgi's streams point back at their `FCGX_Request`, so a request must never be copied or
-/// moved once accepted: the pointer itself is handed from the acceptor to a deferred reply.
+/// moved once accepted: the pointer itself is handed from the worker to a deferred reply.
 struct FastCGIExchange: @unchecked Sendable {
     private let request: UnsafeMutablePointer<FCGX_Request>
+    private let replay: UnsafeMutablePointer<RequestReplay>
 
-    /// A fresh request bound to the listening socket; accept fails with `EINTR` instead of
-    /// restarting, so the wake-up signal can stop a blocked acceptor.
-    init(listeningOn fd: Int32) {
+    init() {
         request = .allocate(capacity: 1)
-        FCGX_InitRequest(request, fd, FCGI_FAIL_ACCEPT_ON_INTR)
+        FCGX_InitRequest(request, -1, 0)
+        replay = .allocate(capacity: 1)
+        replay.initialize(to: RequestReplay())
     }
 
-    /// `FCGX_Accept_r`: finishes the previous request, then blocks for the next one.
+    /// `FCGX_Accept_r` on connection `fd`, whose whole request is `bytes` (validated by
+    /// ``RequestFraming``): libfcgi takes the connection and parses the request from memory.
     /// Returns 0, or minus `errno`.
-    func accept() -> Int32 {
-        FCGX_Accept_r(request)
+    func accept(connection fd: Int32, request bytes: UnsafeRawBufferPointer) -> Int32 {
+        replay.pointee = RequestReplay(bytes)
+        ReplayTable.register(replay, for: fd)
+        // The connection stands in for the listening socket: OS_Accept hands it back once.
+        FCGX_InitRequest(request, fd, 0)
+        return FCGX_Accept_r(request)
     }
 
     /// The params block, valid until ``finish(with:)``.
@@ -26,8 +33,10 @@ struct FastCGIExchange: @unchecked Sendable {
     }
 
     /// Reads `FCGI_STDIN` to its end and keeps at most `limit` bytes; the rest is read and dropped.
-    /// `CONTENT_LENGTH` is not consulted: it may be empty or absent.
+    /// `CONTENT_LENGTH` is not consulted: it may be empty or absent. Afterwards libfcgi holds
+    /// no pointer into the request's bytes, whose buffer may then be reused.
     func readBody(limit: Int, scratch: UnsafeMutableRawBufferPointer) -> (body: [UInt8], tooLarge: Bool) {
+        defer { replay.pointee.detach() }
         var body: [UInt8] = []
         var tooLarge = false
         let chunk = Int32(clamping: scratch.count)
@@ -43,7 +52,8 @@ struct FastCGIExchange: @unchecked Sendable {
         }
     }
 
-    /// Writes the response in one `FCGX_PutStr`, closes the streams and `FCGX_Finish_r`.
+    /// Writes the response in one `FCGX_PutStr`, closes the streams and `FCGX_Finish_r`, which
+    /// closes the connection unless the web server asked to keep it and the write worked.
     /// Returns nil when written, else the stream's error (the web server went away).
     func finish(with response: FastCGIResponse) -> Int32? {
         let bytes = response.wireBytes()
@@ -59,10 +69,24 @@ struct FastCGIExchange: @unchecked Sendable {
         return put < 0 || closed < 0 ? (error == 0 ? -1 : error) : nil
     }
 
+    /// True when libfcgi closed the connection (at finish, or on a failed accept).
+    var isConnectionClosed: Bool {
+        replay.pointee.isClosed
+    }
+
+    /// After a finish that kept the connection open: the caller owns the connection again, and
+    /// this request no longer refers to it.
+    func forgetConnection(_ fd: Int32) {
+        ReplayTable.clear(fd)
+        replay.pointee = RequestReplay()
+        FCGX_InitRequest(request, -1, 0)
+    }
+
     /// Frees the request, closing its connection even when the web server asked to keep it:
     /// nobody will read another request from it.
     func release() {
-        if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) }
+        if !replay.pointee.isClosed { FCGX_Free(request, 1) }
         request.deallocate()
+        replay.deallocate()
     }
 }

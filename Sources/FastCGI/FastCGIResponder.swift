@@ -1,14 +1,14 @@
-/// What a responder does with a request: answer it at once, on the acceptor thread, or later,
+/// What a responder does with a request: answer it at once, on the worker thread that read it, or later,
 /// from a task that holds one in-flight slot but no thread while it waits.
 public enum FastCGIReply: Sendable {
     case now(FastCGIResponse)
     /// `work` runs in a task once a slot is free; when every slot is taken, `whenOverloaded` is called
-    /// on the acceptor thread instead and its response sent at once.
+    /// on the worker thread instead and its response sent at once.
     case later(whenOverloaded: @Sendable () -> FastCGIResponse, work: @Sendable () async -> FastCGIResponse)
 }
 
 /// The application behind the transport.
 public protocol FastCGIResponder: Sendable {
-    /// Called on an acceptor thread; must not block. The request is valid only during this call.
+    /// Called on a worker thread, whose event loop waits meanwhile: must not block. The request is valid only during this call.
     func respond(to request: borrowing FastCGIRequest) -> FastCGIReply
 }

@@ -2,9 +2,10 @@ import Logging
 import ServiceLifecycle
 
 extension FastCGIServer: Service {
-    /// Starts the acceptor threads and suspends until graceful shutdown (or cancellation, or
+    /// Starts the worker threads and suspends until graceful shutdown (or cancellation, or
     /// ``shutdownGracefully()``); then stops accepting, waits up to the drain timeout for requests
-    /// in flight, closes the socket it owns and removes the unix socket path it created.
+    /// in flight, joins the workers, closes the socket it owns and removes the unix socket path it
+    /// created.
     public func run() async throws {
         let firstRun = hasStarted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
             .exchanged
@@ -13,11 +14,11 @@ extension FastCGIServer: Service {
             "FastCGI transport listening",
             metadata: [
                 "fastcgi.listen": "\(configuration.listenAddress)",
-                "fastcgi.acceptors": "\(acceptors.count)",
+                "fastcgi.workers": "\(workers.count)",
                 "fastcgi.max_in_flight": "\(slots.capacity)",
             ])
         do {
-            try startAcceptors()
+            try startWorkers()
         } catch {
             shutdownGracefully()
             await drainDetached()
@@ -31,20 +32,16 @@ extension FastCGIServer: Service {
         await drainDetached()
     }
 
-    /// Stops accepting: the acceptors finish what they are answering and exit, and ``run()``
-    /// drains and returns. Safe to call more than once, from anywhere.
+    /// Stops accepting: the workers finish the requests they are reading or answering and exit,
+    /// and ``run()`` drains and returns. Safe to call more than once, from anywhere.
     public func shutdownGracefully() {
         guard stopSignal.fire() else { return }
         logger.info("FastCGI transport stopping", metadata: ["fastcgi.in_flight": "\(inFlight)"])
         isStopping.store(true, ordering: .releasing)
-        // An owned socket: shutdown wakes every thread blocked in accept(). An inherited one must
-        // stay usable by the service manager, so each blocked thread gets the wake-up signal.
+        stopEvent.signal()
+        // An owned socket stops taking connections at once; an inherited one stays as it is, for the
+        // service manager to pass to the next instance.
         socket.shutDownIfOwned()
-        wakeAcceptors()
-    }
-
-    private func wakeAcceptors() {
-        for acceptor in acceptors { acceptor.wakeIfAccepting() }
     }
 
     /// Drains in a task of its own, so that cancelling run() cannot cut the drain short.
@@ -54,20 +51,24 @@ extension FastCGIServer: Service {
 
     private func drain() async {
         let deadline = ContinuousClock.now + configuration.drainTimeout
-        // A signal can land just before a thread enters accept(); it is sent again until every
-        // acceptor has left its loop.
-        while liveAcceptors > 0 || inFlight > 0 {
+        while liveWorkers > 0 || inFlight > 0 {
             if ContinuousClock.now >= deadline {
                 logger.warning(
                     "FastCGI drain timed out",
-                    metadata: ["fastcgi.in_flight": "\(inFlight)", "fastcgi.live_acceptors": "\(liveAcceptors)"])
+                    metadata: ["fastcgi.in_flight": "\(inFlight)", "fastcgi.live_workers": "\(liveWorkers)"])
                 break
             }
-            wakeAcceptors()
             try? await Task.sleep(for: .milliseconds(5))
         }
-        // A thread still inside libfcgi may yet use the descriptor: it is closed only when none is.
-        if liveAcceptors == 0 { socket.closeIfOwned() }
+        for worker in workers {
+            if let code = worker.joinIfEnded(), code != 0 {
+                logger.warning(
+                    "Joining a FastCGI worker failed",
+                    metadata: ["fastcgi.error": "\(FastCGIError.systemCall(function: "pthread_join", errno: code))"])
+            }
+        }
+        // A worker still running may yet use the descriptor: it is closed only when none is.
+        if liveWorkers == 0 { socket.closeIfOwned() }
         socket.removeCreatedPath()
         logger.info("FastCGI transport stopped")
     }

@@ -1,18 +1,21 @@
 import Logging
 import Synchronization
 
-/// The FastCGI transport: acceptor threads blocked in libfcgi's `FCGX_Accept_r`, each reading a
-/// request, asking the ``FastCGIResponder`` and writing its reply, inline (`.now`) or from a task
-/// that holds one in-flight slot (`.later`).
+/// The FastCGI transport: worker threads, each with its own event loop over the shared listening
+/// socket, that read requests without blocking, hand each whole request to the
+/// ``FastCGIResponder`` and write its reply, inline (`.now`) or from a task that holds one
+/// in-flight slot (`.later`).
 ///
 /// The listening socket is opened by `init`, so a taken address fails before anything runs;
-/// ``run()`` starts the acceptors and, on graceful shutdown, stops accepting and drains.
+/// ``run()`` starts the workers and, on graceful shutdown, stops accepting and drains.
 public final class FastCGIServer: Sendable {
     let configuration: Configuration
     let responder: any FastCGIResponder
     let socket: ListeningSocket
-    let acceptors: [Acceptor]
+    let workers: [Worker]
     let slots: InFlightSlots
+    /// Wakes every worker's event loop to stop.
+    let stopEvent: StopEvent
     let stopSignal = StopSignal()
     let hasStarted = Atomic<Bool>(false)
     let isStopping = Atomic<Bool>(false)
@@ -21,20 +24,25 @@ public final class FastCGIServer: Sendable {
     /// Opens the listening socket (and initialises libfcgi once per process).
     /// - Throws: ``FastCGIError``, e.g. ``FastCGIError/socketInUse(path:)`` when a live process
     ///   already accepts on the unix socket path.
-    public init(configuration: Configuration, responder: some FastCGIResponder) throws {
-        precondition(configuration.acceptorThreads > 0, "acceptorThreads must be positive")
+    public init(configuration: Configuration, responder: some FastCGIResponder) throws(FastCGIError) {
+        precondition(configuration.workerThreads > 0, "workerThreads must be positive")
         precondition(configuration.maxInFlight >= 0, "maxInFlight must not be negative")
         precondition(configuration.bodyLimit >= 0, "bodyLimit must not be negative")
+        precondition(configuration.readTimeoutMilliseconds > 0, "the read timeout must be positive")
         try FastCGILibrary.initialize()
         self.configuration = configuration
         self.responder = responder
+        self.stopEvent = try StopEvent()
         self.socket = try ListeningSocket.open(configuration.listenAddress)
-        self.acceptors = (0..<configuration.acceptorThreads).map(Acceptor.init(index:))
+        self.workers = (0..<configuration.workerThreads).map(Worker.init(index:))
         self.slots = InFlightSlots(capacity: configuration.maxInFlight)
+        // Workers accept in batches until the backlog is empty. An inherited socket is changed too,
+        // which its service manager does not mind: it never accepts on it.
+        try SystemCalls.setNonBlocking(socket.fd)
     }
 
     deinit {
-        // Only reached when run() never started the acceptors (each retains the server).
+        // Only reached when run() never started the workers (each retains the server).
         if !hasStarted.load(ordering: .acquiring) {
             socket.closeIfOwned()
             socket.removeCreatedPath()
@@ -56,14 +64,14 @@ public final class FastCGIServer: Sendable {
         socket.localPort
     }
 
-    /// Acceptor threads whose loop is running.
-    public var liveAcceptors: Int {
-        acceptors.reduce(0) { $0 + ($1.isAlive.load(ordering: .relaxed) ? 1 : 0) }
+    /// Worker threads whose loop is running.
+    public var liveWorkers: Int {
+        workers.reduce(0) { $0 + ($1.isAlive.load(ordering: .relaxed) ? 1 : 0) }
     }
 
-    /// For a watchdog: true while running and every acceptor thread is alive.
+    /// For a watchdog: true while running and every worker thread is alive.
     public var isHealthy: Bool {
         hasStarted.load(ordering: .relaxed) && !isStopping.load(ordering: .relaxed)
-            && liveAcceptors == acceptors.count
+            && liveWorkers == workers.count
     }
 }

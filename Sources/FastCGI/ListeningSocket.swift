@@ -1,7 +1,7 @@
 import CFastCGI
 import Glibc
 
-/// The socket the acceptors block on, and what stopping may do to it.
+/// The socket the workers accept on, and what stopping may do to it.
 struct ListeningSocket: Sendable {
     /// A unix socket path this process created, with the identity of the file it bound, so that
     /// it is removed at exit only while it is still ours.
@@ -12,7 +12,7 @@ struct ListeningSocket: Sendable {
     }
 
     let fd: Int32
-    /// True when this process created the socket: it may shut it down to wake the acceptors and
+    /// True when this process created the socket: it may shut it down to refuse new connections and
     /// closes it at exit. An inherited socket is never shut down or closed.
     let isOwned: Bool
     let createdPath: CreatedPath?
@@ -45,8 +45,7 @@ struct ListeningSocket: Sendable {
         return 0
     }
 
-    /// Stops the socket from accepting: shuts it down when owned, which wakes every thread
-    /// blocked in accept().
+    /// Stops an owned socket from taking connections: new ones are refused at once.
     func shutDownIfOwned() {
         guard isOwned else { return }
         try? SystemCalls.shutdownBoth(fd)

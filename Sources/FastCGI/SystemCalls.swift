@@ -71,6 +71,12 @@ enum SystemCalls {
         try retryingOnInterrupt("shutdown") { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
+    /// `fcntl(2)` setting `O_NONBLOCK`.
+    static func setNonBlocking(_ fd: Int32) throws(FastCGIError) {
+        let flags = try retryingOnInterrupt("fcntl") { cfcgi_get_status_flags(fd) }
+        try retryingOnInterrupt("fcntl") { cfcgi_set_status_flags(fd, flags | O_NONBLOCK) }
+    }
+
     /// `close(2)`; never retried, since on Linux the descriptor is gone even when EINTR is returned.
     static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
@@ -110,19 +116,9 @@ enum SystemCalls {
         throw .systemCall(function: "unlink", errno: code)
     }
 
-    /// `sigaction(2)` installing the no-op wake-up handler without `SA_RESTART`.
-    static func installWakeHandler(_ signal: Int32) throws(FastCGIError) {
-        try retryingOnInterrupt("sigaction") { cfcgi_install_wake_handler(signal) }
-    }
-
     /// `sigaction(2)` with `SIG_IGN`.
     static func ignore(_ signal: Int32) throws(FastCGIError) {
         try retryingOnInterrupt("sigaction") { cfcgi_ignore_signal(signal) }
-    }
-
-    /// `pthread_kill(3)`; its result is ignored because the thread may have just exited.
-    static func send(_ signal: Int32, to thread: pthread_t) {
-        _ = pthread_kill(thread, signal)
     }
 }
 

@@ -60,7 +60,7 @@ struct LogoutCommand: AsyncParsableCommand {
             server = try FastCGIServer(
                 configuration: .init(
                     listenAddress: listenAddress,
-                    acceptorThreads: configuration.workers ?? FastCGIServer.Configuration.defaultAcceptorThreads,
+                    workerThreads: configuration.workers ?? FastCGIServer.Configuration.defaultWorkerThreads,
                     maxInFlight: configuration.maxInFlight,
                     drainTimeout: configuration.drainTimeout,
                     logger: logger),
@@ -71,7 +71,7 @@ struct LogoutCommand: AsyncParsableCommand {
         router.readInFlight { (server.inFlight, server.capacity) }
 
         StartupLog.write(configuration, version: Version.current, to: logger)
-        // READY=1 once the acceptors and the libcurl loop run; WATCHDOG=1 only while both stay alive.
+        // READY=1 once the workers and the libcurl loop run; WATCHDOG=1 only while both stay alive.
         let systemd = SystemdService(logger: logger) { server.isHealthy && http.isAlive }
         let reload = HangupReload(
             settings: settings, router: router, http: http, metrics: metrics, logLevel: logLevel, logger: logger)

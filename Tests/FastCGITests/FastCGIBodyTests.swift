@@ -43,12 +43,23 @@ struct FastCGIBodyTests {
 
     @Test func largeBodyIsDrainedAndTheConnectionStillAnswered() async throws {
         let running = try RunningServer.start(bodyLimit: 4096, responder: Self.echo)
-        let body = [UInt8](repeating: UInt8(ascii: "z"), count: 300_000)
-        let reply = try await running.client.send(params: [("CONTENT_LENGTH", "300000")], body: body)
-        // The next request on the same acceptors is unaffected.
+        let body = [UInt8](repeating: UInt8(ascii: "z"), count: 200_000)
+        let reply = try await running.client.send(params: [("CONTENT_LENGTH", "200000")], body: body)
+        // The next request on the same workers is unaffected.
         let next = try await running.client.send(body: Array("ok".utf8))
         try await running.stop()
         #expect(reply.body == "4096 true " + String(repeating: "z", count: 4096))
+        #expect(next.body == "2 false ok")
+    }
+
+    @Test func aRequestOverTheByteLimitIsClosedUnansweredAndTheNextIsServed() async throws {
+        let running = try RunningServer.start(bodyLimit: 4096, responder: Self.echo)
+        let body = [UInt8](repeating: UInt8(ascii: "z"), count: 300_000)
+        await #expect(throws: (any Error).self) {
+            _ = try await running.client.send(params: [("CONTENT_LENGTH", "300000")], body: body)
+        }
+        let next = try await running.client.send(body: Array("ok".utf8))
+        try await running.stop()
         #expect(next.body == "2 false ok")
     }
 }

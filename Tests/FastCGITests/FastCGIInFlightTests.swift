@@ -6,7 +6,7 @@ struct FastCGIInFlightTests {
     @Test func fullSlotsAnswerOverloadedAtOnceAndFreeSlotsServeAgain() async throws {
         let gate = Gate()
         let running = try RunningServer.start(
-            acceptorThreads: 3, maxInFlight: 2,
+            workerThreads: 3, maxInFlight: 2,
             responder: ClosureResponder { _ in
                 .later(whenOverloaded: { .text(503, "overloaded") }) {
                     await gate.wait()

@@ -62,7 +62,7 @@ struct FastCGIReplyTests {
 
     @Test func manyConcurrentRequestsAreEachAnsweredOnce() async throws {
         let running = try RunningServer.start(
-            acceptorThreads: 4, maxInFlight: 64,
+            workerThreads: 4, maxInFlight: 64,
             responder: ClosureResponder { request in
                 let id = request.param("ID") ?? "?"
                 if Int(id)! % 2 == 0 { return .now(.text(200, "now \(id)")) }

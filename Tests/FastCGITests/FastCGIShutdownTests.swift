@@ -31,7 +31,7 @@ struct FastCGIShutdownTests {
         }
         running.server.shutdownGracefully()
         #expect(await poll { !FastCGITestClient.canConnect(.unix(path)) })
-        #expect(await poll { running.server.liveAcceptors == 0 })
+        #expect(await poll { running.server.liveWorkers == 0 })
         #expect(!running.server.isHealthy)
         // Still draining: the deferred request holds run() open.
         let returnedEarly = returned.load(ordering: .acquiring)
@@ -51,7 +51,7 @@ struct FastCGIShutdownTests {
         let directory = try TemporaryDirectory()
         let path = directory.socketPath
         let server = try FastCGIServer(
-            configuration: .init(listenAddress: .unix(path: path), acceptorThreads: 2, logger: quietLogger),
+            configuration: .init(listenAddress: .unix(path: path), workerThreads: 2, logger: quietLogger),
             responder: Self.gated(gate))
         let group = ServiceGroup(configuration: .init(services: [server], logger: quietLogger))
         let running = Task { try await group.run() }
@@ -65,7 +65,7 @@ struct FastCGIShutdownTests {
         gate.open()
         #expect(try await pending.value.body == "finished")
         try await running.value
-        #expect(server.liveAcceptors == 0)
+        #expect(server.liveWorkers == 0)
     }
 
     @Test func cancellingRunStopsTheServerToo() async throws {
@@ -73,7 +73,7 @@ struct FastCGIShutdownTests {
         #expect(try await running.client.send().body == "ok")
         running.run.cancel()
         try await running.run.value
-        #expect(running.server.liveAcceptors == 0)
+        #expect(running.server.liveWorkers == 0)
         #expect(!FileManager.default.fileExists(atPath: running.directory.socketPath))
     }
 
@@ -91,14 +91,14 @@ struct FastCGIShutdownTests {
         #expect(try await pending.value.body == "finished")
     }
 
-    @Test func anInheritedSocketIsWokenBySignalAndLeftListening() async throws {
+    @Test func anInheritedSocketIsLeftListeningWhenTheWorkersStop() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.socketPath
         let fd = try Self.listeningUnixSocket(at: path)
         defer { close(fd) }
         let gate = Gate()
         let running = try RunningServer.start(
-            acceptorThreads: 4, drainTimeout: .seconds(30), address: .fileDescriptor(fd), endpoint: .unix(path),
+            workerThreads: 4, drainTimeout: .seconds(30), address: .fileDescriptor(fd), endpoint: .unix(path),
             responder: Self.gated(gate, answer: "inherited"))
         #expect(running.server.localPort == nil)
         let pending = Task { try await running.client.send() }
@@ -106,8 +106,8 @@ struct FastCGIShutdownTests {
 
         let started = ContinuousClock.now
         running.server.shutdownGracefully()
-        // Every acceptor leaves accept() although the socket was not shut down.
-        #expect(await poll { running.server.liveAcceptors == 0 })
+        // Every worker stops although the socket was not shut down.
+        #expect(await poll { running.server.liveWorkers == 0 })
         gate.open()
         #expect(try await pending.value.body == "inherited")
         try await running.run.value
@@ -124,7 +124,7 @@ struct FastCGIShutdownTests {
     @Test func aClientThatHangsUpDoesNotHurtTheServer() async throws {
         let gate = Gate()
         let running = try RunningServer.start(
-            acceptorThreads: 2,
+            workerThreads: 2,
             responder: ClosureResponder { request in
                 if request.param("NOW") != nil { return .now(.text(200, "now")) }
                 return .later(whenOverloaded: { .text(503, "busy") }) {

@@ -60,7 +60,7 @@ struct FastCGISocketTests {
         do {
             let server = try FastCGIServer(
                 configuration: .init(listenAddress: .unix(path: path), logger: quietLogger), responder: Self.ok)
-            #expect(server.liveAcceptors == 0)
+            #expect(server.liveWorkers == 0)
             #expect(FileManager.default.fileExists(atPath: path))
         }
         #expect(!FileManager.default.fileExists(atPath: path))

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import FastCGI
@@ -48,9 +49,9 @@ struct FastCGIWireTests {
         #expect(throws: FastCGIError.noInheritedSocket) { _ = try ListeningSocket.adopt(0) }
     }
 
-    @Test func defaultAcceptorThreadsStayWithinBounds() {
-        let threads = FastCGIServer.Configuration.defaultAcceptorThreads
-        #expect((4...64).contains(threads))
+    @Test func defaultWorkerThreadsFollowTheCoresWithinBounds() {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #expect(FastCGIServer.Configuration.defaultWorkerThreads == min(64, max(2, cores)))
     }
 }
 

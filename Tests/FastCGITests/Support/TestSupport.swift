@@ -97,7 +97,7 @@ struct RunningServer: Sendable {
     var client: FastCGITestClient { FastCGITestClient(endpoint: endpoint) }
 
     static func start(
-        acceptorThreads: Int = 3,
+        workerThreads: Int = 3,
         maxInFlight: Int = 16,
         bodyLimit: Int = 4096,
         drainTimeout: Duration = .seconds(10),
@@ -108,7 +108,7 @@ struct RunningServer: Sendable {
         let directory = try TemporaryDirectory()
         let address = address ?? .unix(path: directory.socketPath)
         let configuration = FastCGIServer.Configuration(
-            listenAddress: address, acceptorThreads: acceptorThreads, maxInFlight: maxInFlight,
+            listenAddress: address, workerThreads: workerThreads, maxInFlight: maxInFlight,
             bodyLimit: bodyLimit, drainTimeout: drainTimeout, logger: quietLogger)
         let server = try FastCGIServer(configuration: configuration, responder: responder)
         let endpoint: TestEndpoint

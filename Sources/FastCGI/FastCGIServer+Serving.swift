@@ -1,0 +1,42 @@
+import Logging
+
+extension FastCGIServer {
+    enum ServeOutcome {
+        /// The reply was written on this thread; the exchange may take the next request.
+        case answered
+        /// A task owns the exchange now and will write the reply.
+        case deferred
+    }
+
+    /// Reads the body of an accepted request, asks the responder and answers now, later, or
+    /// overloaded.
+    func serve(_ exchange: FastCGIExchange, bodyScratch: UnsafeMutableRawBufferPointer) -> ServeOutcome {
+        let (body, tooLarge) = exchange.readBody(limit: configuration.bodyLimit, scratch: bodyScratch)
+        let request = FastCGIRequest(environment: exchange.environment, body: body, bodyTooLarge: tooLarge)
+        switch responder.respond(to: request) {
+        case .now(let response):
+            finish(exchange, with: response)
+            return .answered
+        case .later(let whenOverloaded, let work):
+            guard slots.tryAcquire() else {
+                finish(exchange, with: whenOverloaded())
+                return .answered
+            }
+            Task {
+                let response = await work()
+                self.finish(exchange, with: response)
+                exchange.release()
+                self.slots.release()
+            }
+            return .deferred
+        }
+    }
+
+    private func finish(_ exchange: FastCGIExchange, with response: FastCGIResponse) {
+        if let error = exchange.finish(with: response) {
+            logger.debug(
+                "The web server went away before the response was written",
+                metadata: ["fastcgi.error": "\(error)", "http.status": "\(response.status)"])
+        }
+    }
+}

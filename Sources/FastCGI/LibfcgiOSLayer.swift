@@ -1,0 +1,68 @@
+import CFastCGI
+import Glibc
+
+// libfcgi reaches the operating system only through its OS layer (`fcgios.h`): `OS_Accept`,
+// `OS_Read`, `OS_Write` and `OS_IpcClose` are exported by libfcgi.so and called through its PLT,
+// so the definitions below, exported from the executable (see Package.swift), take their place
+// for every call libfcgi makes. libfcgi keeps its record parsing and writing; it never again
+// blocks a worker on a socket:
+// - `OS_Accept` hands over a connection whose whole request the transport has already read and
+//   validated (the "listening socket" of that FCGX_Request is the connection itself);
+// - `OS_Read` serves that request's bytes from memory;
+// - `OS_Write` writes everything to a non-blocking socket, waiting (bounded) for room;
+// - `OS_IpcClose` closes at once: the request was read to its end, so there is nothing to drain,
+//   and libfcgi's own close lingers up to 2 s in select(), which also breaks above fd 1023.
+
+@_cdecl("OS_Accept")
+func libfcgiAccept(_ connection: Int32, _ failOnInterrupt: Int32, _ webServerAddresses: UnsafePointer<CChar>?) -> Int32 {
+    guard let replay = ReplayTable.replay(for: connection), !replay.pointee.isAccepted else {
+        errno = EPROTO
+        return -1
+    }
+    replay.pointee.isAccepted = true
+    return connection
+}
+
+@_cdecl("OS_Read")
+func libfcgiRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
+    guard let buffer else { return 0 }
+    guard let replay = ReplayTable.replay(for: fd) else {
+        errno = EBADF
+        return -1
+    }
+    return Int32(replay.pointee.read(into: buffer, count: min(count, Int(Int32.max))))
+}
+
+@_cdecl("OS_Write")
+func libfcgiWrite(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
+    guard let buffer, count > 0 else { return 0 }
+    let written = SocketWriter.writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: count))
+    return written ? Int32(clamping: count) : -1
+}
+
+@_cdecl("OS_IpcClose")
+func libfcgiClose(_ fd: Int32, _ shutdown: Int32) -> Int32 {
+    guard fd >= 0 else { return 0 }
+    ReplayTable.replay(for: fd)?.pointee.isClosed = true
+    ReplayTable.clear(fd)
+    return Glibc.close(fd)
+}
+
+/// The functions above, for checking at start-up that libfcgi really calls them.
+enum LibfcgiOSLayer {
+    static var overrides: [(name: String, address: UnsafeRawPointer)] {[
+        ("OS_Accept", unsafeBitCast(libfcgiAccept as @convention(c) (Int32, Int32, UnsafePointer<CChar>?) -> Int32, to: UnsafeRawPointer.self)),
+        ("OS_Read", unsafeBitCast(libfcgiRead as @convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32, to: UnsafeRawPointer.self)),
+        ("OS_Write", unsafeBitCast(libfcgiWrite as @convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32, to: UnsafeRawPointer.self)),
+        ("OS_IpcClose", unsafeBitCast(libfcgiClose as @convention(c) (Int32, Int32) -> Int32, to: UnsafeRawPointer.self)),
+    ]}
+
+    /// The override whose name the process's global symbol lookup does not resolve to this
+    /// executable's definition (the linker did not export it), or nil when all are in place.
+    static func missingOverride() -> String? {
+        for (name, address) in overrides where dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) != address {
+            return name
+        }
+        return nil
+    }
+}
