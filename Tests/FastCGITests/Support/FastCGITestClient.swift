@@ -113,7 +113,7 @@ struct FastCGITestClient: Sendable {
         return bytes
     }
 
-    private static func length(_ count: Int) -> [UInt8] {
+    static func length(_ count: Int) -> [UInt8] {
         if count < 128 { return [UInt8(count)] }
         return [
             UInt8((count >> 24) & 0x7f) | 0x80, UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff),
@@ -132,9 +132,10 @@ struct FastCGITestClient: Sendable {
         return bytes
     }
 
-    private static func record(type: UInt8, content: [UInt8]) -> [UInt8] {
+    static func record(type: UInt8, content: [UInt8], id: UInt16 = 1, version: UInt8 = 1) -> [UInt8] {
         let padding = (8 - content.count % 8) % 8
-        return [1, type, 0, 1, UInt8(content.count >> 8), UInt8(content.count & 0xff), UInt8(padding), 0]
+        return [version, type, UInt8(id >> 8), UInt8(id & 0xff), UInt8(content.count >> 8), UInt8(content.count & 0xff),
+            UInt8(padding), 0]
             + content + [UInt8](repeating: 0, count: padding)
     }
 
