@@ -25,9 +25,11 @@ public struct LogoutConfiguration: Sendable {
     // Transport
     /// `unix:/path` or `host:port`; nil: the socket systemd or spawn-fcgi passed.
     public var listen: String?
-    /// Acceptor threads; nil: chosen from the core count.
+    /// Worker threads; nil: chosen from the core count.
     public var workers: Int?
     public var maxInFlight: Int
+    /// How long a FastCGI connection may take to deliver a whole request.
+    public var readTimeout: Duration
     public var drainTimeout: Duration
 
     // The endpoint
@@ -109,6 +111,7 @@ public struct LogoutConfiguration: Sendable {
         let maxInFlight = try positiveInteger(source.value("LOGOUT_MAX_INFLIGHT") ?? "1024", "LOGOUT_MAX_INFLIGHT", max: 1_000_000)
         let timeoutMs = try positiveInteger(source.value("LOGOUT_UPSTREAM_TIMEOUT_MS") ?? "3000", "LOGOUT_UPSTREAM_TIMEOUT_MS", max: 600_000)
         let drainMs = try positiveInteger(source.value("LOGOUT_DRAIN_TIMEOUT_MS") ?? "10000", "LOGOUT_DRAIN_TIMEOUT_MS", max: 3_600_000)
+        let readMs = try positiveInteger(source.value("LOGOUT_READ_TIMEOUT_MS") ?? "5000", "LOGOUT_READ_TIMEOUT_MS", max: 3_600_000)
         let levelText = (source.value("LOGOUT_LOG_LEVEL") ?? "info").lowercased()
         guard let logLevel = Logger.Level(rawValue: levelText) else {
             throw .malformed("LOGOUT_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical")
@@ -117,7 +120,7 @@ public struct LogoutConfiguration: Sendable {
         return LogoutConfiguration(
             supabaseURL: supabaseURL, anonKey: anonKey, jwtSecret: jwtSecret, jwksFile: jwksFile, jwksURL: jwksURL,
             jwtIssuer: jwtIssuer, jwtAudience: jwtAudience, upstreamTimeout: .milliseconds(timeoutMs), listen: listen, workers: workers, maxInFlight: maxInFlight,
-            drainTimeout: .milliseconds(drainMs), defaultScope: scope, cookieName: cookieName, cookieDomain: cookieDomain,
+            readTimeout: .milliseconds(readMs), drainTimeout: .milliseconds(drainMs), defaultScope: scope, cookieName: cookieName, cookieDomain: cookieDomain,
             cookiePath: cookiePath, cookieSecure: cookieSecure, cookieSameSite: sameSite, csrfCookie: csrfCookie,
             csrfSecret: csrfSecret, allowedOrigins: allowedOrigins, clearSiteData: clearSiteData, hsts: hsts,
             logLevel: logLevel)

@@ -47,6 +47,8 @@ struct SettingOptions: ParsableArguments {
     var hsts: String?
     @Option(help: "LOGOUT_MAX_INFLIGHT: requests waiting on Supabase at once; past it 503 overloaded. Default: 1024.")
     var maxInflight: String?
+    @Option(help: "LOGOUT_READ_TIMEOUT_MS: a FastCGI connection that has not delivered a whole request by then is closed. Default: 5000.")
+    var readTimeoutMs: String?
     @Option(help: "LOGOUT_DRAIN_TIMEOUT_MS: on SIGTERM, how long requests in flight may take to finish. Default: 10000.")
     var drainTimeoutMs: String?
     @Option(help: "LOGOUT_LOG_LEVEL: trace, debug, info, notice, warning, error or critical. Default: info.")
@@ -64,7 +66,8 @@ struct SettingOptions: ParsableArguments {
             ("LOGOUT_COOKIE_SAMESITE", cookieSamesite), ("LOGOUT_CSRF_COOKIE", csrfCookie),
             ("LOGOUT_CSRF_SECRET_FILE", csrfSecretFile), ("LOGOUT_ALLOWED_ORIGINS", allowedOrigins),
             ("LOGOUT_UPSTREAM_TIMEOUT_MS", upstreamTimeoutMs), ("LOGOUT_CLEAR_SITE_DATA", clearSiteData),
-            ("LOGOUT_HSTS", hsts), ("LOGOUT_MAX_INFLIGHT", maxInflight), ("LOGOUT_DRAIN_TIMEOUT_MS", drainTimeoutMs),
+            ("LOGOUT_HSTS", hsts), ("LOGOUT_MAX_INFLIGHT", maxInflight), ("LOGOUT_READ_TIMEOUT_MS", readTimeoutMs),
+            ("LOGOUT_DRAIN_TIMEOUT_MS", drainTimeoutMs),
             ("LOGOUT_LOG_LEVEL", logLevel),
         ]
         var overrides: [String: String] = [:]

@@ -62,6 +62,7 @@ struct LogoutCommand: AsyncParsableCommand {
                     listenAddress: listenAddress,
                     workerThreads: configuration.workers ?? FastCGIServer.Configuration.defaultWorkerThreads,
                     maxInFlight: configuration.maxInFlight,
+                    readTimeout: configuration.readTimeout,
                     drainTimeout: configuration.drainTimeout,
                     logger: logger),
                 responder: router)

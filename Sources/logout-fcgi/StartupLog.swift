@@ -29,6 +29,7 @@ enum StartupLog {
                 "csrf.secret": presence(configuration.csrfSecret),
                 "allowed_origins": .string(configuration.allowedOrigins?.joined(separator: ",") ?? "any"),
                 "upstream.timeout_ms": .stringConvertible(configuration.upstreamTimeout.wholeMilliseconds),
+                "read.timeout_ms": .stringConvertible(configuration.readTimeout.wholeMilliseconds),
                 "drain.timeout_ms": .stringConvertible(configuration.drainTimeout.wholeMilliseconds),
                 "clear_site_data": .string(configuration.clearSiteData ?? "omitted"),
                 "hsts": .string(configuration.hsts ?? "omitted"),

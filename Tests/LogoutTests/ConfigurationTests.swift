@@ -69,6 +69,7 @@ struct ConfigurationTests {
         (required.merging(["LOGOUT_UPSTREAM_TIMEOUT_MS": "abc"]) { $1 }, "LOGOUT_UPSTREAM_TIMEOUT_MS"),
         (required.merging(["LOGOUT_UPSTREAM_TIMEOUT_MS": "0"]) { $1 }, "LOGOUT_UPSTREAM_TIMEOUT_MS"),
         (required.merging(["LOGOUT_MAX_INFLIGHT": "-1"]) { $1 }, "LOGOUT_MAX_INFLIGHT"),
+        (required.merging(["LOGOUT_READ_TIMEOUT_MS": "0"]) { $1 }, "LOGOUT_READ_TIMEOUT_MS"),
         (required.merging(["LOGOUT_COOKIE_SECURE": "maybe"]) { $1 }, "LOGOUT_COOKIE_SECURE"),
         (required.merging(["LOGOUT_COOKIE_SAMESITE": "Loose"]) { $1 }, "LOGOUT_COOKIE_SAMESITE"),
         (required.merging(["LOGOUT_COOKIE_PATH": "api"]) { $1 }, "LOGOUT_COOKIE_PATH"),
