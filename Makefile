@@ -3,7 +3,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 BENCH_ARGS ?=
 
-.PHONY: all build release run test bench clean
+.PHONY: all build release run test fuzz bench clean
 
 all: build
 
@@ -22,6 +22,12 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
+
+# Long fuzz runs: make fuzz SEED=7 N=100000 (make test runs a few thousand cases of a fixed seed).
+SEED ?= $(shell date +%s)
+N ?= 20000
+fuzz: build
+	FUZZ_SEED=$(SEED) FUZZ_CASES=$(N) $(PYTHON) -m pytest -q -s Tests/Integration/test_fuzz.py
 
 # e.g. make bench BENCH_ARGS="--duration 5"
 bench:

@@ -1,5 +1,5 @@
-"""A minimal FastCGI client, to send the responder params nginx's configuration here never sends
-(an unrouted path, `HTTPS=on`)."""
+"""A minimal FastCGI client: whole requests with params nginx's configuration here never sends (an
+unrouted path, `HTTPS=on`), and the records from which tests build what a hostile peer sends."""
 
 from __future__ import annotations
 
@@ -8,26 +8,42 @@ import struct
 
 from web import Response
 
-_VERSION = 1
-_BEGIN_REQUEST, _END_REQUEST, _PARAMS, _STDIN, _STDOUT, _STDERR = 1, 3, 4, 5, 6, 7
-_RESPONDER = 1
-_REQUEST_ID = 1
+VERSION = 1
+BEGIN_REQUEST, ABORT_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 2, 3, 4, 5, 6, 7
+RESPONDER = 1
+KEEP_CONN = 1
 
 
-def _record(kind: int, content: bytes) -> bytes:
-    return struct.pack(">BBHHBx", _VERSION, kind, _REQUEST_ID, len(content), 0) + content
+def record(kind: int, content: bytes, request_id: int = 1, padding: int = 0, version: int = VERSION) -> bytes:
+    return struct.pack(">BBHHBx", version, kind, request_id, len(content), padding) + content + b"\0" * padding
 
 
-def _length(n: int) -> bytes:
+def begin_request(request_id: int = 1, keep_connection: bool = False, role: int = RESPONDER) -> bytes:
+    return record(BEGIN_REQUEST, struct.pack(">HB5x", role, KEEP_CONN if keep_connection else 0), request_id)
+
+
+def length(n: int) -> bytes:
     return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
 
 
-def _params(params: dict[str, str]) -> bytes:
+def params_bytes(params: dict[str, str]) -> bytes:
     out = bytearray()
     for name, value in params.items():
         n, v = name.encode(), value.encode("latin-1")
-        out += _length(len(n)) + _length(len(v)) + n + v
+        out += length(len(n)) + length(len(v)) + n + v
     return bytes(out)
+
+
+def stream_records(kind: int, content: bytes, request_id: int = 1) -> bytes:
+    """`content` as records of `kind` up to 65,535 bytes each, then the stream's empty record."""
+    out = b"".join(record(kind, content[i:i + 65535], request_id) for i in range(0, len(content), 65535))
+    return out + record(kind, b"", request_id)
+
+
+def request_bytes(params: dict[str, str], body: bytes = b"", keep_connection: bool = False) -> bytes:
+    """One whole responder request as nginx sends it."""
+    return (begin_request(keep_connection=keep_connection) + stream_records(PARAMS, params_bytes(params))
+            + stream_records(STDIN, body))
 
 
 def nginx_like_params(method: str, uri: str, host: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
@@ -60,41 +76,33 @@ def nginx_like_params(method: str, uri: str, host: str, headers: dict[str, str],
 
 def fcgi_request(socket_path: str, params: dict[str, str], body: bytes = b"", timeout: float = 15.0) -> Response:
     """Sends one FastCGI request over the unix socket and parses the CGI response."""
-    return _parse_cgi(fcgi_stdout(socket_path, params, body, timeout))
-
-
-def fcgi_stdout(socket_path: str, params: dict[str, str], body: bytes = b"", timeout: float = 15.0) -> bytes:
-    """Sends one FastCGI request over the unix socket; returns the CGI response as written."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(socket_path)
-        out = _record(_BEGIN_REQUEST, struct.pack(">HB5x", _RESPONDER, 0))
-        encoded = _params(params)
-        for i in range(0, len(encoded), 65535):
-            out += _record(_PARAMS, encoded[i : i + 65535])
-        out += _record(_PARAMS, b"")
-        for i in range(0, len(body), 65535):
-            out += _record(_STDIN, body[i : i + 65535])
-        out += _record(_STDIN, b"")
-        sock.sendall(out)
-        stdout = bytearray()
-        buffer = b""
-        while True:
-            data = sock.recv(65536)
-            if not data:
+        sock.sendall(request_bytes(params, body))
+        return read_reply(sock)
+
+
+def read_reply(sock: socket.socket) -> Response:
+    """Reads records up to FCGI_END_REQUEST (or the connection's end) and parses the CGI response."""
+    stdout = bytearray()
+    buffer = b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            break
+        buffer += data
+        while len(buffer) >= 8:
+            _, kind, _, size, padding = struct.unpack(">BBHHBx", buffer[:8])
+            if len(buffer) < 8 + size + padding:
                 break
-            buffer += data
-            while len(buffer) >= 8:
-                _, kind, _, length, padding = struct.unpack(">BBHHBx", buffer[:8])
-                if len(buffer) < 8 + length + padding:
-                    break
-                content = buffer[8 : 8 + length]
-                buffer = buffer[8 + length + padding :]
-                if kind == _STDOUT:
-                    stdout += content
-                elif kind == _END_REQUEST:
-                    return bytes(stdout)
-        return bytes(stdout)
+            content = buffer[8:8 + size]
+            buffer = buffer[8 + size + padding:]
+            if kind == STDOUT:
+                stdout += content
+            elif kind == END_REQUEST:
+                return _parse_cgi(bytes(stdout))
+    return _parse_cgi(bytes(stdout))
 
 
 def _parse_cgi(raw: bytes) -> Response:
