@@ -39,14 +39,12 @@ static inline int cfcgi_fill_sockaddr_un(struct sockaddr_un *address, const char
 
 /* FCGX_Init, keeping SIGTERM and SIGUSR1 as they were: libfcgi would otherwise install handlers
    that only set its shutdown flag, so SIGTERM would no longer reach the service's own handling.
-   Returns FCGX_Init's result. */
+   Returns FCGX_Init's result, or -1 when the handlers could not be read or put back. */
 static inline int cfcgi_init_keeping_signals(void) {
     struct sigaction term, usr1;
-    sigaction(SIGTERM, NULL, &term);
-    sigaction(SIGUSR1, NULL, &usr1);
+    if (sigaction(SIGTERM, NULL, &term) != 0 || sigaction(SIGUSR1, NULL, &usr1) != 0) return -1;
     int result = FCGX_Init();
-    sigaction(SIGTERM, &term, NULL);
-    sigaction(SIGUSR1, &usr1, NULL);
+    if (sigaction(SIGTERM, &term, NULL) != 0 || sigaction(SIGUSR1, &usr1, NULL) != 0) return -1;
     return result;
 }
 

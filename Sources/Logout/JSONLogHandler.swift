@@ -60,8 +60,13 @@ public struct JSONLogHandler: LogHandler {
             var offset = 0
             while offset < buffer.count {
                 let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 { if errno == EINTR { continue } else { return } }
-                offset += written
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return  // the log is gone or full; a request never waits on it
+                }
             }
         }
     }

@@ -135,8 +135,8 @@ enum Curl {
     }
 
     /// `curl_multi_remove_handle`.
-    static func multiRemove(_ multi: Multi, _ easy: Easy) {
-        _ = curl_multi_remove_handle(multi, easy)
+    static func multiRemove(_ multi: Multi, _ easy: Easy) throws(CurlError) {
+        try check(curl_multi_remove_handle(multi, easy))
     }
 
     /// `curl_multi_socket_action`: lets libcurl act on `socket` (`CURL_CSELECT_*` bits in `events`), or on its

@@ -1,4 +1,5 @@
 import CCurl
+import Glibc
 import Logging
 import Synchronization
 
@@ -24,6 +25,7 @@ final class CurlEventLoop: @unchecked Sendable {
     private let userAgent: String
     private let logger: Logger
     private var loggedLoopFailure = false
+    private var failureBackoff = LoopFailureBackoff()
     private var active: [Curl.Easy: CurlTransfer] = [:]
     private var activeByTicket: [UInt64: Curl.Easy] = [:]
     private var idleHandles: [Curl.Easy] = []
@@ -61,9 +63,12 @@ final class CurlEventLoop: @unchecked Sendable {
             if stopRequested { break }
             do {
                 try waitAndAct()
+                failureBackoff.reset()
             } catch {
-                // Only a libcurl bug, exhausted memory or descriptors get here; the next iteration tries again.
+                // Only a libcurl bug, exhausted memory or descriptors get here; the next iteration tries again,
+                // after a pause that grows while the failure lasts.
                 reportLoopFailure(error)
+                usleep(useconds_t(failureBackoff.nextPauseMilliseconds() * 1000))
             }
         }
         tearDown()
@@ -125,15 +130,13 @@ final class CurlEventLoop: @unchecked Sendable {
     private func cancel(id: UInt64) {
         guard let easy = activeByTicket.removeValue(forKey: id), let transfer = active.removeValue(forKey: easy)
         else { return }
-        Curl.multiRemove(multi.pointer, easy)
-        complete(transfer, with: .failure(.cancelled))
+        complete(transfer, with: .failure(.cancelled), recycling: detach(easy))
     }
 
     private func finish(easy: Curl.Easy, result: CURLcode) {
         guard let transfer = active.removeValue(forKey: easy) else { return }
         activeByTicket[transfer.ticket.id] = nil
-        Curl.multiRemove(multi.pointer, easy)
-        complete(transfer, with: response(of: transfer, result: result))
+        complete(transfer, with: response(of: transfer, result: result), recycling: detach(easy))
     }
 
     private func response(of transfer: CurlTransfer, result: CURLcode) -> Result<HTTPResponse, HTTPClientError> {
@@ -147,16 +150,31 @@ final class CurlEventLoop: @unchecked Sendable {
         }
     }
 
-    /// Resumes the caller (its only resumption) and recycles the easy handle, which must be out of the multi handle.
-    private func complete(_ transfer: CurlTransfer, with result: Result<HTTPResponse, HTTPClientError>) {
+    /// Takes the easy handle out of the multi handle; false (logged) when libcurl refused, and the handle must
+    /// then not be reused or freed.
+    private func detach(_ easy: Curl.Easy) -> Bool {
+        do {
+            try Curl.multiRemove(multi.pointer, easy)
+            return true
+        } catch {
+            logger.error("libcurl would not release a finished transfer", metadata: ["http.error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Resumes the caller (its only resumption) and recycles the easy handle, when it is out of the multi handle.
+    private func complete(
+        _ transfer: CurlTransfer, with result: Result<HTTPResponse, HTTPClientError>, recycling: Bool = true
+    ) {
         transfer.releaseHeaderList()
+        defer { transfer.continuation.resume(returning: result) }
+        guard recycling else { return }
         Curl.easyReset(transfer.easy)
         if idleHandles.count < configuration.maxIdleHandles {
             idleHandles.append(transfer.easy)
         } else {
             Curl.easyCleanup(transfer.easy)
         }
-        transfer.continuation.resume(returning: result)
     }
 
     /// Logs the first loop failure only, so a persistent one cannot flood the log.
@@ -176,13 +194,29 @@ final class CurlEventLoop: @unchecked Sendable {
             submission.continuation.resume(returning: .failure(.shutdown))
         }
         for (easy, transfer) in active {
-            Curl.multiRemove(multi.pointer, easy)
-            complete(transfer, with: .failure(.shutdown))
+            complete(transfer, with: .failure(.shutdown), recycling: detach(easy))
         }
         active.removeAll()
         activeByTicket.removeAll()
         for easy in idleHandles { Curl.easyCleanup(easy) }
         idleHandles.removeAll()
         shared.heartbeat.store(0, ordering: .relaxed)
+    }
+}
+
+/// The pause after a failed loop iteration: 1 ms, doubling up to a second while failures last.
+struct LoopFailureBackoff {
+    static let first = 1
+    static let longest = 1000
+    private var milliseconds = first
+
+    /// The pause to take now; the next one is twice as long.
+    mutating func nextPauseMilliseconds() -> Int {
+        defer { milliseconds = min(milliseconds * 2, Self.longest) }
+        return milliseconds
+    }
+
+    mutating func reset() {
+        milliseconds = Self.first
     }
 }
