@@ -56,7 +56,7 @@ public final class LogoutMetrics: Sendable {
         upstreamAttempts = registry.makeCounter(
             descriptor: Self.name("logout_upstream_attempts", "total", help: "Requests sent to Supabase Auth's logout endpoint."))
         upstreamRetries = registry.makeCounter(
-            descriptor: Self.name("logout_upstream_retries", "total", help: "Of those, attempts that repeated a failed one."))
+            descriptor: Self.name("logout_upstream_retries", "total", help: "Revocation attempts that repeated a failed one."))
         let failuresName = Self.name(
             "logout_upstream_failures", "total",
             help: "Revocations that failed: Supabase Auth unavailable, or refusing our configuration.")

@@ -178,7 +178,7 @@ FAMILIES = {
     "logout_upstream_duration_seconds":
         ("histogram", "Time spent on one revocation at Supabase Auth, retries included."),
     "logout_upstream_attempts_total": ("counter", "Requests sent to Supabase Auth's logout endpoint."),
-    "logout_upstream_retries_total": ("counter", "Of those, attempts that repeated a failed one."),
+    "logout_upstream_retries_total": ("counter", "Revocation attempts that repeated a failed one."),
     "logout_upstream_failures_total":
         ("counter", "Revocations that failed: Supabase Auth unavailable, or refusing our configuration."),
     "logout_jwks_fetches_total": ("counter", "JWKS loads (fetches or file reads), by result."),
