@@ -76,15 +76,25 @@ def nginx_like_params(method: str, uri: str, host: str, headers: dict[str, str],
 
 def fcgi_request(socket_path: str, params: dict[str, str], body: bytes = b"", timeout: float = 15.0) -> Response:
     """Sends one FastCGI request over the unix socket and parses the CGI response."""
+    return _parse_cgi(fcgi_stdout(socket_path, params, body, timeout))
+
+
+def fcgi_stdout(socket_path: str, params: dict[str, str], body: bytes = b"", timeout: float = 15.0) -> bytes:
+    """Sends one FastCGI request over the unix socket; returns the CGI response as written."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(socket_path)
         sock.sendall(request_bytes(params, body))
-        return read_reply(sock)
+        return read_stdout(sock)
 
 
 def read_reply(sock: socket.socket) -> Response:
     """Reads records up to FCGI_END_REQUEST (or the connection's end) and parses the CGI response."""
+    return _parse_cgi(read_stdout(sock))
+
+
+def read_stdout(sock: socket.socket) -> bytes:
+    """The STDOUT stream of records up to FCGI_END_REQUEST (or the connection's end)."""
     stdout = bytearray()
     buffer = b""
     while True:
@@ -101,8 +111,8 @@ def read_reply(sock: socket.socket) -> Response:
             if kind == STDOUT:
                 stdout += content
             elif kind == END_REQUEST:
-                return _parse_cgi(bytes(stdout))
-    return _parse_cgi(bytes(stdout))
+                return bytes(stdout)
+    return bytes(stdout)
 
 
 def _parse_cgi(raw: bytes) -> Response:
