@@ -94,17 +94,6 @@ struct LogoutCommand: AsyncParsableCommand {
 }
 
 extension LogoutCommand {
-    /// The address `LOGOUT_LISTEN` names; one that does not parse is a malformed setting like any other.
-    static func listenAddress(_ setting: String?) throws(StartupFailure) -> FastCGIListenAddress {
-        guard let setting else { return .inherited }
-        do {
-            return try FastCGIListenAddress(parsing: setting)
-        } catch {
-            throw .configuration(
-                ConfigurationError(setting: "LOGOUT_LISTEN", problem: "malformed setting, expected unix:/path or host:port"))
-        }
-    }
-
     /// Reports a start-up failure as one line on standard error and the exit code systemd expects.
     static func main() async {
         do {

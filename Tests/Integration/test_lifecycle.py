@@ -34,10 +34,11 @@ def binary():
     ("LOGOUT_MAX_INFLIGHT", {"LOGOUT_MAX_INFLIGHT": "-1"}),
     ("LOGOUT_LISTEN", {"LOGOUT_LISTEN": "host:abc"}),
     ("LOGOUT_LISTEN", {"LOGOUT_LISTEN": "127.0.0.1:70000"}),
+    ("LOGOUT_LISTEN", {"LOGOUT_LISTEN": "unix:/tmp/" + "x" * 120 + ".sock"}),
     ("SUPABASE_JWKS_URL", {"SUPABASE_JWKS_URL": "keys.example.com"}),
     ("LOGOUT_JWT_ISSUER", {"LOGOUT_JWT_ISSUER": "https://auth.example.com/\u0007"}),
 ], ids=["missing-url", "missing-anon-key", "malformed-url", "ftp-url", "bad-scope", "bad-timeout", "bad-inflight",
-        "listen-port-not-a-number", "listen-port-out-of-range", "jwks-url-not-a-url", "issuer-control-character"])
+        "listen-port-not-a-number", "listen-port-out-of-range", "listen-path-too-long", "jwks-url-not-a-url", "issuer-control-character"])
 def test_bad_setting_stops_startup_with_one_line_naming_it(binary, stub, tmp_path, setting, overrides):
     env = binary_env(stub, **{"LOGOUT_LISTEN": f"unix:{tmp_path}/fcgi.sock", **overrides})
 
