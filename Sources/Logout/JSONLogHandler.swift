@@ -8,17 +8,21 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let level: LogLevelControl
+    private let journalPriorities: Bool
     private let output: @Sendable ([UInt8]) -> Void
 
     /// - Parameters:
     ///   - level: shared by every handler, so one change reaches every logger.
+    ///   - journalPriorities: start each line with its syslog priority (`<3>` for an error), for
+    ///     when standard error is the journal (`JournalStream.isConnected`).
     ///   - output: receives each line, newline included.
     public init(
-        label: String, level: LogLevelControl,
+        label: String, level: LogLevelControl, journalPriorities: Bool = false,
         output: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError
     ) {
         self.label = label
         self.level = level
+        self.journalPriorities = journalPriorities
         self.output = output
     }
 
@@ -36,6 +40,7 @@ public struct JSONLogHandler: LogHandler {
     // without Foundation formatting or per-field strings.
     public func log(event: LogEvent) {
         var line = JSONLine()
+        if journalPriorities { line.append(JournalStream.priorityPrefix(event.level)) }
         line.append("{\"time\":\"")
         line.appendTimestamp()
         line.append("\",\"level\":\"")

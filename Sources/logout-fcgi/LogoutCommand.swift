@@ -41,7 +41,8 @@ struct LogoutCommand: AsyncParsableCommand {
         let shutdownSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
 
         let logLevel = LogLevelControl(configuration.logLevel)
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevel) }
+        let journal = JournalStream.isConnected(environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevel, journalPriorities: journal) }
         let logger = Logger(label: "logout-fcgi")
         let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
 
@@ -104,7 +105,10 @@ extension LogoutCommand {
                 try command.run()
             }
         } catch let failure as StartupFailure {
-            FileHandle.standardError.write(Data("logout-fcgi: \(failure)\n".utf8))
+            let priority =
+                JournalStream.isConnected(environment: ProcessInfo.processInfo.environment)
+                ? JournalStream.priorityPrefix(.error) : ""
+            FileHandle.standardError.write(Data("\(priority)logout-fcgi: \(failure)\n".utf8))
             Foundation.exit(failure.exitCode)
         } catch {
             exit(withError: error)
