@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where settings come from: command-line flags first, then the environment, with every secret
-/// also readable from a file named by `NAME_FILE` (systemd credentials, Docker secrets).
+/// also readable from a file named by `NAME_FILE` (Docker secrets) or from a systemd credential.
 public struct SettingsSource: Sendable {
     public var environment: [String: String]
     /// Values from flags, keyed by the environment variable they override.
@@ -29,10 +29,17 @@ public struct SettingsSource: Sendable {
         return value
     }
 
-    /// A secret from `NAME` or from the file `NAME_FILE` names (trailing newlines dropped).
+    /// A secret from `NAME`, from the file `NAME_FILE` names (trailing newlines dropped), or from the
+    /// systemd credential named after it (`credentialName`). Two of them at once stop start-up rather
+    /// than one silently winning.
     func secret(_ name: String) throws(ConfigurationError) -> String? {
         let direct = value(name)
-        guard let path = value(name + "_FILE") else { return direct }
+        let credential = self.credential(Self.credentialName(name))
+        if credential != nil, direct != nil || value(name + "_FILE") != nil {
+            throw ConfigurationError(
+                setting: name, problem: "also given as the credential \(Self.credentialName(name)); keep one")
+        }
+        guard let path = value(name + "_FILE") else { return direct ?? credential }
         guard direct == nil else {
             throw ConfigurationError(setting: name, problem: "set either \(name) or \(name)_FILE, not both")
         }
@@ -45,6 +52,22 @@ public struct SettingsSource: Sendable {
         let trimmed = contents.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw ConfigurationError(setting: name + "_FILE", problem: "the file is empty") }
         return trimmed
+    }
+
+    /// The credential a secret setting is read from: `SUPABASE_ANON_KEY` is `supabase-anon-key`.
+    static func credentialName(_ setting: String) -> String {
+        setting.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// `$CREDENTIALS_DIRECTORY/<name>`. An absent or empty credential is no credential: the unit
+    /// declares every credential the responder may use, each with an empty default for when its file
+    /// does not exist (systemd fails the start on a missing `LoadCredential=` file otherwise).
+    private func credential(_ name: String) -> String? {
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
+            let contents = try? readFile(directory + "/" + name)
+        else { return nil }
+        let trimmed = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
     }
 }
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from deployment import BINARY, REPO, START_LIMIT_S, poll, unix_socket_accepts
+from deployment import BINARY, REPO, SECRET_SETTINGS, START_LIMIT_S, poll, unix_socket_accepts
 from expectations import assert_success
 from fcgi_client import fcgi_request, nginx_like_params
 from processes import terminate
@@ -103,12 +103,16 @@ def test_service_unit_fits_the_binary():
     assert not any("LOGOUT_LISTEN" in value for _, _, value in _unit_lines(service))
     (stop,) = _values(service, "Service", "TimeoutStopSec")
     assert _seconds(stop) > DEFAULT_DRAIN_S
-    # Every credential loaded is handed to the binary by a *_FILE setting it reads.
-    loaded = {value.split(":", 1)[0] for value in _values(service, "Service", "LoadCredential")}
-    handed = {m[1] for value in _values(service, "Service", "Environment")
-              for m in [re.fullmatch(r"\w+_FILE=%d/([\w.-]+)", value)] if m}
-    assert loaded == handed and "supabase-anon-key" in loaded
-    assert "SUPABASE_ANON_KEY_FILE=%d/supabase-anon-key" in _values(service, "Service", "Environment")
+    # Each secret the binary reads is a credential named after its setting, loaded from the
+    # documented directory, with a stand-in (a lone newline, read as unset) for a missing file.
+    credentials = {name.lower().replace("_", "-") for name in SECRET_SETTINGS}
+    loaded = dict(value.split(":", 1) for value in _values(service, "Service", "LoadCredential"))
+    assert loaded == {name: f"/etc/logout-fcgi/credentials/{name}" for name in credentials}
+    assert sorted(_values(service, "Service", "SetCredential")) == sorted(f"{name}:\\n" for name in credentials)
+    assert not any("_FILE=" in value for value in _values(service, "Service", "Environment"))
+    # Without procps (no /bin/kill) on a minimal host.
+    assert _values(service, "Service", "ExecReload") == ["/bin/sh -c 'kill -HUP \"$$MAINPID\"'"]
+    assert _values(service, "Service", "ExecStart") == ["/usr/bin/logout-fcgi"]
 
 
 def test_units_verify_cleanly(installed_units):
@@ -358,18 +362,19 @@ def test_binary_works_under_the_units_seccomp_rules(binary, stub, tmp_path):
     assert {"sendto", "accept4", "epoll_wait", "futex"} <= allowed
     assert not {"setrlimit", "sched_setscheduler", "setuid", "chroot"} & allowed
 
-    # As the unit hands them over: secrets as credential files, notifications to a socket.
+    # As the unit hands them over: secrets as credentials (the CSRF secret's file absent, so its
+    # stand-in), notifications to a socket.
     credentials = tmp_path / "credentials"
     credentials.mkdir(mode=0o700)
     (credentials / "supabase-anon-key").write_text(stub.anon_key)
     (credentials / "supabase-jwt-secret").write_text(stub.jwt_secret)
+    (credentials / "logout-csrf-secret").write_text("\n")
     socket_path, notify_path = tmp_path / "fcgi.sock", tmp_path / "notify.sock"
     listener = NotifyListener(notify_path)
     env = {
         "PATH": "/usr/bin:/bin",
         "SUPABASE_URL": stub.url,
-        "SUPABASE_ANON_KEY_FILE": str(credentials / "supabase-anon-key"),
-        "SUPABASE_JWT_SECRET_FILE": str(credentials / "supabase-jwt-secret"),
+        "CREDENTIALS_DIRECTORY": str(credentials),
         "LOGOUT_LISTEN": f"unix:{socket_path}",
         "LOGOUT_LOG_LEVEL": "debug",
         "NOTIFY_SOCKET": str(notify_path),
