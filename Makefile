@@ -1,9 +1,15 @@
-# logout-fcgi: build, run behind nginx, test, benchmark.
+# logout-fcgi: build, run behind nginx, test, benchmark, package.
 SWIFT ?= swift
 PYTHON ?= python3
 BENCH_ARGS ?=
 
-.PHONY: all build release run test fuzz bench clean
+# The one place the version lives is the binary's own source.
+VERSION := $(shell sed -n 's/^ *static let current = "\(.*\)"$$/\1/p' Sources/logout-fcgi/Version.swift)
+DEB := dist/logout-fcgi_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+# The Swift runtime linked in: the host needs no Swift toolchain.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+.PHONY: all build release run test fuzz bench deb clean
 
 all: build
 
@@ -11,7 +17,7 @@ build:
 	$(SWIFT) build
 
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # The responder behind nginx on http://127.0.0.1:8080 against the local Supabase Auth stand-in.
 run:
@@ -32,6 +38,11 @@ fuzz: build
 # e.g. make bench BENCH_ARGS="--duration 5"
 bench:
 	scripts/bench.sh $(BENCH_ARGS)
+
+# dist/logout-fcgi_<version>_<arch>.deb: the release binary, the systemd units, the nginx files.
+deb:
+	$(SWIFT) build $(RELEASE_FLAGS) --product logout-fcgi
+	scripts/build-deb.sh "$(VERSION)" "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" "$(DEB)"
 
 clean:
 	$(SWIFT) package clean
