@@ -4,6 +4,8 @@
     python3 scripts/render-nginx.py --prefix DIR --listen 127.0.0.1:8080 --socket DIR/fcgi.sock > DIR/nginx.conf
     nginx -p DIR -e DIR/error.log -c DIR/nginx.conf
 
+With `--server HOST:PORT` (repeated) instead of `--socket`, the upstream is several responders over TCP.
+
 nginx resolves `include fastcgi_params` next to the nginx.conf it loads, so the script also copies the
 system's fastcgi_params into DIR: write the rendered config into DIR as well.
 """
@@ -29,7 +31,9 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prefix", required=True, help="directory for nginx's pid, logs and temp files")
     parser.add_argument("--listen", required=True, help="address to listen on, e.g. 127.0.0.1:8080")
-    parser.add_argument("--socket", required=True, help="absolute path of the responder's unix socket")
+    responders = parser.add_mutually_exclusive_group(required=True)
+    responders.add_argument("--socket", help="absolute path of the responder's unix socket")
+    responders.add_argument("--server", action="append", help="a responder's HOST:PORT; repeat for several")
     parser.add_argument("--fastcgi-params", help="fastcgi_params to copy into the prefix (default: the system's)")
     return parser.parse_args()
 
@@ -46,8 +50,9 @@ def main() -> None:
     prefix = Path(arguments.prefix).resolve()
     if not prefix.is_dir():
         sys.exit(f"render-nginx: --prefix {prefix} is not a directory")
-    if not os.path.isabs(arguments.socket):
+    if arguments.socket and not os.path.isabs(arguments.socket):
         sys.exit("render-nginx: --socket must be an absolute path")
+    addresses = [f"unix:{arguments.socket}"] if arguments.socket else arguments.server
     shutil.copyfile(find_fastcgi_params(arguments.fastcgi_params), prefix / "fastcgi_params")
     # When nginx starts as root its workers switch to an unprivileged user, which cannot reach a socket in
     # a temp dir owned by root; as any other user the directive would only be ignored with a warning.
@@ -55,7 +60,7 @@ def main() -> None:
     rendered = string.Template(TEMPLATE.read_text()).substitute(
         prefix=str(prefix),
         listen=arguments.listen,
-        fcgi_socket=arguments.socket,
+        upstream_servers="\n".join(f"        server {address};" for address in addresses),
         nginx_dir=str(NGINX_DIR),
         user_directive=user_directive,
     )

@@ -22,9 +22,9 @@ SECRET_SETTINGS = ("SUPABASE_ANON_KEY", "SUPABASE_JWT_SECRET", "LOGOUT_CSRF_SECR
 START_LIMIT_S = 15.0
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
@@ -83,13 +83,24 @@ def run_binary_once(env: dict[str, str], workdir: Path, name: str, limit: float 
     return code, out.read_text(errors="replace"), err.read_text(errors="replace")
 
 
-class Responder:
-    """The logout-fcgi binary on a unix socket, output captured to files."""
+def tcp_accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
-    def __init__(self, env: dict[str, str], workdir: Path, name: str, args: tuple[str, ...] = ()):
+
+class Responder:
+    """The logout-fcgi binary on a unix socket in `workdir`, or on `tcp` (host, port); output captured
+    to files."""
+
+    def __init__(self, env: dict[str, str], workdir: Path, name: str, args: tuple[str, ...] = (),
+                 tcp: tuple[str, int] | None = None):
         self.workdir = workdir
         self.socket_path = workdir / "fcgi.sock"
-        env = dict(env, LOGOUT_LISTEN=f"unix:{self.socket_path}")
+        listen = f"{tcp[0]}:{tcp[1]}" if tcp else f"unix:{self.socket_path}"
+        env = dict(env, LOGOUT_LISTEN=listen)
         self.stdout_path, self.stderr_path = workdir / f"{name}.stdout", workdir / f"{name}.stderr"
         watch_log(self.stdout_path)
         watch_log(self.stderr_path)
@@ -101,7 +112,7 @@ class Responder:
         def ready():
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with {self.proc.returncode}; see {self.stderr_path}")
-            return unix_socket_accepts(self.socket_path)
+            return tcp_accepts(*tcp) if tcp else unix_socket_accepts(self.socket_path)
 
         poll(ready, START_LIMIT_S, f"{name} socket")
 
@@ -122,13 +133,18 @@ class Responder:
 
 
 class Nginx:
-    def __init__(self, workdir: Path, socket_path: Path, default_fastcgi_buffers: bool = False):
+    """nginx with the development configuration, passing to the responder on `socket_path`, or to
+    each of `servers` (HOST:PORT) in turn."""
+
+    def __init__(self, workdir: Path, socket_path: Path | None = None, default_fastcgi_buffers: bool = False,
+                 servers: list[str] = ()):
         self.workdir = workdir
         self.port = free_port()
         conf = workdir / "nginx.conf"
+        upstream = [arg for server in servers for arg in ("--server", server)] or ["--socket", str(socket_path)]
         rendered = subprocess.run(
             [sys.executable, str(RENDER_SCRIPT), "--prefix", str(workdir),
-             "--listen", f"127.0.0.1:{self.port}", "--socket", str(socket_path)],
+             "--listen", f"127.0.0.1:{self.port}", *upstream],
             check=True, capture_output=True, text=True,
         ).stdout
         if default_fastcgi_buffers:
@@ -144,12 +160,7 @@ class Nginx:
         def ready():
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nginx exited with {self.proc.returncode}; see {self.error_log}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    pass
-            except OSError:
-                return False
-            return request(self.port, "GET", "/healthz").status == 200
+            return tcp_accepts("127.0.0.1", self.port) and request(self.port, "GET", "/healthz").status == 200
 
         poll(ready, START_LIMIT_S, "nginx")
 
