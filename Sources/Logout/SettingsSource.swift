@@ -60,7 +60,7 @@ public struct SettingsSource: Sendable {
     }
 
     /// `$CREDENTIALS_DIRECTORY/<name>`. An absent or empty credential is no credential: the unit
-    /// declares every credential the responder may use, each with an empty default for when its file
+    /// declares every credential the responder may use, each with a blank stand-in for when its file
     /// does not exist (systemd fails the start on a missing `LoadCredential=` file otherwise).
     private func credential(_ name: String) -> String? {
         guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
