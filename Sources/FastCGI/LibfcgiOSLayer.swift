@@ -12,9 +12,11 @@ import Glibc
 // - `OS_Write` writes everything to a non-blocking socket, waiting (bounded) for room;
 // - `OS_IpcClose` closes at once: the request was read to its end, so there is nothing to drain,
 //   and libfcgi's own close lingers up to 2 s in select(), which also breaks above fd 1023.
+// They are public because an optimized build gives an internal function's symbol hidden visibility,
+// and the linker cannot export a hidden symbol: the release binary would keep libfcgi's own.
 
 @_cdecl("OS_Accept")
-func libfcgiAccept(_ connection: Int32, _ failOnInterrupt: Int32, _ webServerAddresses: UnsafePointer<CChar>?) -> Int32 {
+public func libfcgiAccept(_ connection: Int32, _ failOnInterrupt: Int32, _ webServerAddresses: UnsafePointer<CChar>?) -> Int32 {
     guard let replay = ReplayTable.replay(for: connection), !replay.pointee.isAccepted else {
         errno = EPROTO
         return -1
@@ -24,7 +26,7 @@ func libfcgiAccept(_ connection: Int32, _ failOnInterrupt: Int32, _ webServerAdd
 }
 
 @_cdecl("OS_Read")
-func libfcgiRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
+public func libfcgiRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
     guard let buffer else { return 0 }
     guard let replay = ReplayTable.replay(for: fd) else {
         errno = EBADF
@@ -34,14 +36,14 @@ func libfcgiRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: I
 }
 
 @_cdecl("OS_Write")
-func libfcgiWrite(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
+public func libfcgiWrite(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
     guard let buffer, count > 0 else { return 0 }
     let written = SocketWriter.writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: count))
     return written ? Int32(clamping: count) : -1
 }
 
 @_cdecl("OS_IpcClose")
-func libfcgiClose(_ fd: Int32, _ shutdown: Int32) -> Int32 {
+public func libfcgiClose(_ fd: Int32, _ shutdown: Int32) -> Int32 {
     guard fd >= 0 else { return 0 }
     ReplayTable.replay(for: fd)?.pointee.isClosed = true
     ReplayTable.clear(fd)

@@ -34,11 +34,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def configure_as_the_readme_says(host: DebianHost, stub, nginx_port: int) -> None:
-    """The README's steps after `apt-get install`: credentials, the project URL, the nginx include."""
+    """The README's steps after `apt-get install`: credentials, the project URL, the nginx include.
+    The secrets are written as files, never passed on a command line."""
+    host.put("/etc/logout-fcgi/credentials/supabase-anon-key", stub.anon_key, mode=0o600)
+    host.put("/etc/logout-fcgi/credentials/supabase-jwt-secret", stub.jwt_secret, mode=0o600)
     host.sh(f"""
-        printf %s '{stub.anon_key}' > /etc/logout-fcgi/credentials/supabase-anon-key
-        printf %s '{stub.jwt_secret}' > /etc/logout-fcgi/credentials/supabase-jwt-secret
-        chmod 0600 /etc/logout-fcgi/credentials/*
         sed -i 's|^#SUPABASE_URL=.*|SUPABASE_URL={stub.url}|' /etc/logout-fcgi/env
         cat > {SITE} <<'EOF'
 server {{
@@ -50,8 +50,9 @@ EOF
         ln -s {SITE} /etc/nginx/sites-enabled/
         nginx -t
         systemctl reload nginx
-        systemctl restart logout-fcgi.service
     """)
+    restart = host.run("systemctl", "restart", SERVICE, check=False)
+    assert restart.returncode == 0, journal(host)[-3000:]
 
 
 @pytest.fixture(scope="module")
