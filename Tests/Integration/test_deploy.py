@@ -196,6 +196,7 @@ def test_the_watchdog_restarts_a_stalled_responder(debian, stub):
         assert int(host.unit_property(SERVICE, "NRestarts")) == restarts + 1
         assert f"{SERVICE}: Watchdog timeout" in host.run("journalctl", "-u", SERVICE, "--no-pager").stdout
         assert elapsed < 2 + 5 + 10, elapsed
+        print(f"\nwatchdog: SIGSTOP to a new responder serving in {elapsed:.1f} s (WatchdogSec=2s, TimeoutAbortSec=5s)")
         assert_success(logout(port, stub.new_session()["access_token"]))
     finally:
         host.run("rm", dropin)
