@@ -42,10 +42,19 @@ let package = Package(
                     })
             ]
         ),
+        // An HTTP client over libcurl's multi interface, on a thread of its own.
+        .target(
+            name: "HTTPClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "SupabaseAuth",
             dependencies: [
-                "CCurl",
+                "HTTPClient",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,6 +82,7 @@ let package = Package(
             dependencies: [
                 "Logout",
                 "FastCGI",
+                "HTTPClient",
                 "SupabaseAuth",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -83,7 +93,11 @@ let package = Package(
             ]
         ),
         // Starts and drives the local Supabase Auth stand-in (Tests/Stub) from Swift tests.
-        .target(name: "GoTrueStubSupport", path: "Tests/GoTrueStubSupport"),
+        .target(
+            name: "GoTrueStubSupport",
+            dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/GoTrueStubSupport"
+        ),
         .testTarget(
             name: "FastCGITests",
             dependencies: ["FastCGI", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
@@ -93,13 +107,17 @@ let package = Package(
             dependencies: ["Systemd", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(
+            name: "HTTPClientTests",
+            dependencies: ["HTTPClient", "GoTrueStubSupport"]
+        ),
+        .testTarget(
             name: "SupabaseAuthTests",
-            dependencies: ["SupabaseAuth", "GoTrueStubSupport", .product(name: "JWTKit", package: "jwt-kit")]
+            dependencies: ["SupabaseAuth", "HTTPClient", "GoTrueStubSupport", .product(name: "JWTKit", package: "jwt-kit")]
         ),
         .testTarget(
             name: "LogoutTests",
             dependencies: [
-                "Logout", "FastCGI", "SupabaseAuth", "GoTrueStubSupport",
+                "Logout", "FastCGI", "HTTPClient", "SupabaseAuth", "GoTrueStubSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

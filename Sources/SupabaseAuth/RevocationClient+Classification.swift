@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 extension RevocationClient {
     /// What one attempt's answer means for the revocation.

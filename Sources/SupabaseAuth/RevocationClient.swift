@@ -1,3 +1,4 @@
+import HTTPClient
 import Logging
 
 /// Revokes Supabase sessions: `POST $SUPABASE_URL/auth/v1/logout?scope=…` with the user's access token.
@@ -11,7 +12,7 @@ public final class RevocationClient: Sendable {
     /// Sent as `X-Supabase-Api-Version`, selecting GoTrue's current error shape.
     public static let apiVersion = "2024-01-01"
 
-    private let http: CurlHTTPClient
+    private let http: HTTPClient
     private let logoutURL: String
     private let anonKey: String
     private let timeout: Duration
@@ -24,7 +25,7 @@ public final class RevocationClient: Sendable {
     ///   - anonKey: the anon or publishable key, sent as `apikey`.
     ///   - timeout: the deadline of one `revoke` call, every attempt and wait included.
     public init(
-        http: CurlHTTPClient, supabaseURL: String, anonKey: String, timeout: Duration, userAgent: String,
+        http: HTTPClient, supabaseURL: String, anonKey: String, timeout: Duration, userAgent: String,
         logger: Logger
     ) {
         var base = Substring(supabaseURL)

@@ -1,3 +1,4 @@
+import HTTPClient
 import Logging
 import Logout
 import ServiceLifecycle
@@ -11,7 +12,7 @@ import SupabaseAuth
 struct HangupReload: Service {
     let settings: SettingsSource
     let router: Router
-    let http: CurlHTTPClient
+    let http: HTTPClient
     let metrics: LogoutMetrics
     let logLevel: LogLevelControl
     let logger: Logger

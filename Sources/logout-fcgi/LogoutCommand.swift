@@ -1,6 +1,7 @@
 import ArgumentParser
 import FastCGI
 import Foundation
+import HTTPClient
 import Logging
 import Logout
 import Prometheus
@@ -48,7 +49,7 @@ struct LogoutCommand: AsyncParsableCommand {
 
         // Every request holding a slot may wait on its own upstream connection (HTTP/1.1), so the
         // connection pool is as large as the slot count; HTTP/2 multiplexes them over fewer.
-        let http = try CurlHTTPClient(
+        let http = try HTTPClient(
             userAgent: Version.userAgent, logger: logger,
             configuration: .init(
                 maxHostConnections: configuration.maxInFlight, maxCachedConnections: configuration.maxInFlight,

@@ -1,3 +1,4 @@
+import HTTPClient
 import Logging
 import Logout
 import SupabaseAuth
@@ -6,7 +7,7 @@ extension LogoutHandler {
     /// The handler with its token verifier and revocation client, built from `configuration`; the
     /// libcurl client is shared, so rebuilding on reload keeps its connections.
     static func assemble(
-        _ configuration: LogoutConfiguration, http: CurlHTTPClient, metrics: LogoutMetrics, logger: Logger
+        _ configuration: LogoutConfiguration, http: HTTPClient, metrics: LogoutMetrics, logger: Logger
     ) async throws(StartupFailure) -> LogoutHandler {
         var jwks: JWKSSource?
         if let file = configuration.jwksFile {

@@ -8,7 +8,7 @@ struct RevocationClientTests {
     // MARK: success
 
     @Test func revokesTheSessionUpstream() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -22,7 +22,7 @@ struct RevocationClientTests {
     }
 
     @Test func sendsWhatSupabaseAuthExpects() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             _ = await fixture.client().revoke(accessToken: session.accessToken, scope: .global, requestID: "req-42")
             let requests = try await fixture.logoutRequests()
@@ -36,14 +36,14 @@ struct RevocationClientTests {
             #expect(carriesKey, "apikey carries the configured key")
             #expect(request.headers["x-supabase-api-version"] == "2024-01-01")
             #expect(request.headers["x-request-id"] == "req-42")
-            #expect(request.headers["user-agent"] == RevocationTestFixture.userAgent)
+            #expect(request.headers["user-agent"] == StubFixture.userAgent)
             #expect(request.headers["content-length"] == "0")
             #expect(request.headers["content-type"] == nil)
         }
     }
 
     @Test func leavesOutTheRequestIDWhenThereIsNone() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             _ = await fixture.client().revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
             let request = try #require(try await fixture.logoutRequests().first)
@@ -53,7 +53,7 @@ struct RevocationClientTests {
 
     @Test(arguments: RevocationScope.allCases)
     func endsTheSessionsTheScopeNames(scope: RevocationScope) async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let this = try await fixture.createSession()
             let other = try await fixture.createSession(userID: this.userID)
             let outcome = await fixture.client().revoke(accessToken: this.accessToken, scope: scope, requestID: nil)
@@ -69,7 +69,7 @@ struct RevocationClientTests {
     }
 
     @Test func ignoresTrailingSlashesOfTheProjectURL() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             let outcome = await fixture.client(url: fixture.stub.url + "//").revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -81,7 +81,7 @@ struct RevocationClientTests {
     // MARK: dead sessions
 
     @Test func aRepeatedLogoutFindsNoSession() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             let client = fixture.client()
             _ = await client.revoke(accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -94,7 +94,7 @@ struct RevocationClientTests {
     }
 
     @Test func aDeletedUserHasNoSession() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.admin { try $0.deleteUser(session.userID) }
             let outcome = await fixture.client().revoke(
@@ -106,7 +106,7 @@ struct RevocationClientTests {
     }
 
     @Test func anExpiredTokenIsReportedAsExpired() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession(expiresIn: -120)
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -118,7 +118,7 @@ struct RevocationClientTests {
     }
 
     @Test func aBadlySignedTokenIsInvalid() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             var parts = session.accessToken.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             try #require(parts.count == 3)
@@ -133,7 +133,7 @@ struct RevocationClientTests {
     }
 
     @Test func aTokenWhoseSubjectIsNoUUIDIsInvalid() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession(userID: "not-a-uuid")
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -144,7 +144,7 @@ struct RevocationClientTests {
 
     @Test(arguments: ["", "line\r\nbreak"])
     func aTokenThatCannotBeSentIsInvalidWithoutAnyRequest(token: String) async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let outcome = await fixture.client().revoke(accessToken: token, scope: .local, requestID: nil)
             #expect(outcome.result == .sessionDead(.invalidToken))
             #expect(outcome.attempts == 0)
@@ -156,7 +156,7 @@ struct RevocationClientTests {
     // MARK: our configuration
 
     @Test func aWrongAnonKeyIsAConfigurationErrorAndNotRetried() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             let outcome = await fixture.client(anonKey: "wrong-key").revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
@@ -172,7 +172,7 @@ struct RevocationClientTests {
     // MARK: retries
 
     @Test func retriesServiceUnavailableUntilItSucceeds() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.status(503, times: 2))
             let outcome = await fixture.client().revoke(
@@ -185,7 +185,7 @@ struct RevocationClientTests {
     }
 
     @Test func givesUpAfterThreeServerErrors() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.status(500, times: 10))
             let outcome = await fixture.client().revoke(
@@ -200,7 +200,7 @@ struct RevocationClientTests {
     }
 
     @Test func retriesARateLimit() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.status(429, times: 1))
             let outcome = await fixture.client().revoke(
@@ -211,7 +211,7 @@ struct RevocationClientTests {
     }
 
     @Test func givesUpOnAPersistentRateLimit() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.status(429, times: 10))
             let outcome = await fixture.client().revoke(
@@ -224,7 +224,7 @@ struct RevocationClientTests {
     }
 
     @Test func retriesAResetConnection() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.reset(times: 1))
             let outcome = await fixture.client().revoke(
@@ -236,7 +236,7 @@ struct RevocationClientTests {
     }
 
     @Test func aRefusingUpstreamIsUnavailable() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.refuse)
             let outcome = await fixture.client().revoke(
@@ -250,8 +250,8 @@ struct RevocationClientTests {
     }
 
     @Test func aClosedPortIsUnavailable() async throws {
-        try await RevocationTestFixture.with { fixture in
-            let closedURL = try await RevocationTestFixture.offload {
+        try await StubFixture.with { fixture in
+            let closedURL = try await StubFixture.offload {
                 let gone = try GoTrueStub.start()
                 defer { gone.stop() }
                 return gone.url
@@ -267,7 +267,7 @@ struct RevocationClientTests {
     // MARK: the deadline
 
     @Test func aSlowUpstreamIsCutOffAtTheDeadline() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.delay(ms: 10_000, times: nil))
             let deadline = Duration.milliseconds(500)
@@ -286,7 +286,7 @@ struct RevocationClientTests {
     }
 
     @Test func aRetryGetsOnlyTheTimeThatIsLeft() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.status(503, times: 1))
             try await fixture.addFault(.delay(ms: 10_000, times: nil))

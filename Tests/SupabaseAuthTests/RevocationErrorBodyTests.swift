@@ -1,5 +1,7 @@
-@testable import SupabaseAuth
+import HTTPClient
 import Testing
+
+@testable import SupabaseAuth
 
 /// Both shapes of GoTrue's error body, the gateway's, and how each decides a revocation.
 @Suite("Revocation error bodies")

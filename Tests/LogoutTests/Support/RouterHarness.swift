@@ -2,6 +2,7 @@ import Crypto
 import FastCGI
 import Foundation
 import GoTrueStubSupport
+import HTTPClient
 import Logging
 import Prometheus
 import SupabaseAuth
@@ -14,7 +15,7 @@ struct RouterHarness {
     static let silent = Logger(label: "router-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     /// One stand-in for the whole test run; each harness works on sessions of its own.
     static let sharedStub: GoTrueStub = try! GoTrueStub.start()
-    static let http: CurlHTTPClient = try! CurlHTTPClient(userAgent: "logout-fcgi-tests", logger: silent)
+    static let http: HTTPClient = try! HTTPClient(userAgent: "logout-fcgi-tests", logger: silent)
 
     let stub: GoTrueStub
     let router: Router

@@ -1,15 +1,15 @@
 import Synchronization
 
 /// A request handed to the event-loop thread, with the continuation its caller waits on.
-struct CurlSubmission: Sendable {
-    let ticket: CurlTicket
+struct Submission: Sendable {
+    let ticket: Ticket
     let request: HTTPRequest
     let timeout: Duration
     let continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>
 }
 
 /// Identifies one `send` and carries its cancellation, which may arrive before the submission itself.
-final class CurlTicket: Sendable {
+final class Ticket: Sendable {
     let id: UInt64
     private let cancelled = Atomic<Bool>(false)
 
@@ -21,8 +21,8 @@ final class CurlTicket: Sendable {
 }
 
 /// What callers hand to the event-loop thread, under the client's mutex.
-struct CurlInbox {
-    var submissions: [CurlSubmission] = []
+struct Inbox {
+    var submissions: [Submission] = []
     /// Tickets cancelled since the loop last looked; ids it no longer knows are dropped.
     var cancellations: [UInt64] = []
     var nextID: UInt64 = 0
@@ -40,7 +40,7 @@ struct CurlInbox {
 
     /// Swaps the queues with the loop's empty ones (so neither side allocates once warm) and returns
     /// whether a stop was requested; the next addition signals again.
-    mutating func take(submissions taken: inout [CurlSubmission], cancellations cancelled: inout [UInt64]) -> Bool {
+    mutating func take(submissions taken: inout [Submission], cancellations cancelled: inout [UInt64]) -> Bool {
         wakeupPending = false
         swap(&submissions, &taken)
         swap(&cancellations, &cancelled)

@@ -4,18 +4,18 @@ import Glibc
 /// What libcurl asked the event loop to watch: sockets (kept in an epoll set) and one timer.
 ///
 /// libcurl's socket and timer callbacks update it from inside its own calls, all on the event-loop thread.
-final class CurlSocketWatch {
-    let epoll: CurlEpoll
+final class SocketWatch {
+    let epoll: Epoll
     /// The `EPOLL*` bits each descriptor is registered with, by descriptor; 0 for one not in the set.
     private var registered: [UInt32] = []
     /// Monotonic nanoseconds at which libcurl wants `CURL_SOCKET_TIMEOUT`; nil while it wants no timer.
     private var timerDeadline: UInt64?
     /// The first failure to change the set since the loop last asked.
-    private var registrationFailure: CurlSystemCallError?
+    private var registrationFailure: SystemCallError?
 
     /// An epoll set with room for `capacity` events per wait, watching `wakeupDescriptor` for reading.
-    init(capacity: Int, wakeupDescriptor: Int32) throws(CurlSystemCallError) {
-        epoll = try CurlEpoll(capacity: capacity)
+    init(capacity: Int, wakeupDescriptor: Int32) throws(SystemCallError) {
+        epoll = try Epoll(capacity: capacity)
         try epoll.add(wakeupDescriptor, events: EPOLLIN.rawValue)
     }
 
@@ -35,7 +35,7 @@ final class CurlSocketWatch {
     }
 
     /// The first failure to register a socket since the last call, if any.
-    func takeRegistrationFailure() -> CurlSystemCallError? {
+    func takeRegistrationFailure() -> SystemCallError? {
         defer { registrationFailure = nil }
         return registrationFailure
     }
@@ -50,18 +50,18 @@ final class CurlSocketWatch {
         let current = registered[index]
         let wanted = Self.epollEvents(what)
         guard wanted != current else { return }
-        do throws(CurlSystemCallError) {
+        do throws(SystemCallError) {
             if wanted == 0 {
                 // libcurl may have closed the socket already, which took it out of the set.
                 try? epoll.remove(fd)
             } else if current == 0 {
-                do throws(CurlSystemCallError) {
+                do throws(SystemCallError) {
                     try epoll.add(fd, events: wanted)
                 } catch where error.errno == EEXIST {
                     try epoll.modify(fd, events: wanted)
                 }
             } else {
-                do throws(CurlSystemCallError) {
+                do throws(SystemCallError) {
                     try epoll.modify(fd, events: wanted)
                 } catch where error.errno == ENOENT {
                     // The socket was closed and its number reused, which took the old one out of the set.
@@ -100,18 +100,18 @@ final class CurlSocketWatch {
     }
 }
 
-extension CurlSocketWatch {
+extension SocketWatch {
     /// `CURLMOPT_SOCKETFUNCTION`: the watch named by the user-data pointer applies the request.
     static let socketCallback: Curl.SocketCallback = { _, socket, what, userData, _ in
-        let watch = Unmanaged<CurlSocketWatch>.fromOpaque(userData!).takeUnretainedValue()
+        let watch = Unmanaged<SocketWatch>.fromOpaque(userData!).takeUnretainedValue()
         watch.watch(socket, what: what)
         return 0
     }
 
     /// `CURLMOPT_TIMERFUNCTION`: the watch named by the user-data pointer sets its timer.
     static let timerCallback: Curl.TimerCallback = { _, milliseconds, userData in
-        let watch = Unmanaged<CurlSocketWatch>.fromOpaque(userData!).takeUnretainedValue()
-        watch.setTimer(milliseconds: milliseconds, now: CurlMonotonicClock.nanoseconds())
+        let watch = Unmanaged<SocketWatch>.fromOpaque(userData!).takeUnretainedValue()
+        watch.setTimer(milliseconds: milliseconds, now: MonotonicClock.nanoseconds())
         return 0
     }
 }

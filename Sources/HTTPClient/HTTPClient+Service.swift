@@ -1,6 +1,6 @@
 import ServiceLifecycle
 
-extension CurlHTTPClient: Service {
+extension HTTPClient: Service {
     /// Suspends until graceful shutdown (or cancellation), then shuts the client down.
     ///
     /// In a `ServiceGroup`, list the client before the services that use it: those are shut down first,

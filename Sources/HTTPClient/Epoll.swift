@@ -4,14 +4,14 @@ import Glibc
 /// One level-triggered epoll set and the buffer its waits fill.
 ///
 /// Belongs to the event-loop thread; the descriptor is closed on deinit.
-final class CurlEpoll {
+final class Epoll {
     private let descriptor: Int32
     private let ready: UnsafeMutableBufferPointer<epoll_event>
 
     /// `epoll_create1(EPOLL_CLOEXEC)`, with room for `capacity` events per wait.
-    init(capacity: Int) throws(CurlSystemCallError) {
+    init(capacity: Int) throws(SystemCallError) {
         let descriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard descriptor >= 0 else { throw CurlSystemCallError(.epollCreate, errno: errno) }
+        guard descriptor >= 0 else { throw SystemCallError(.epollCreate, errno: errno) }
         self.descriptor = descriptor
         ready = .allocate(capacity: max(1, capacity))
         ready.initialize(repeating: epoll_event())
@@ -23,27 +23,27 @@ final class CurlEpoll {
     }
 
     /// `epoll_ctl(EPOLL_CTL_ADD)`.
-    func add(_ fd: Int32, events: UInt32) throws(CurlSystemCallError) {
+    func add(_ fd: Int32, events: UInt32) throws(SystemCallError) {
         try control(EPOLL_CTL_ADD, fd, events: events)
     }
 
     /// `epoll_ctl(EPOLL_CTL_MOD)`.
-    func modify(_ fd: Int32, events: UInt32) throws(CurlSystemCallError) {
+    func modify(_ fd: Int32, events: UInt32) throws(SystemCallError) {
         try control(EPOLL_CTL_MOD, fd, events: events)
     }
 
     /// `epoll_ctl(EPOLL_CTL_DEL)`.
-    func remove(_ fd: Int32) throws(CurlSystemCallError) {
+    func remove(_ fd: Int32) throws(SystemCallError) {
         try control(EPOLL_CTL_DEL, fd, events: 0)
     }
 
     /// `epoll_wait` for at most `timeoutMilliseconds`: how many events `event(at:)` can read; 0 when interrupted.
-    func wait(timeoutMilliseconds: Int32) throws(CurlSystemCallError) -> Int {
+    func wait(timeoutMilliseconds: Int32) throws(SystemCallError) -> Int {
         let count = epoll_wait(descriptor, ready.baseAddress, Int32(ready.count), timeoutMilliseconds)
         if count >= 0 { return Int(count) }
         let failure = errno
         if failure == EINTR { return 0 }
-        throw CurlSystemCallError(.epollWait, errno: failure)
+        throw SystemCallError(.epollWait, errno: failure)
     }
 
     /// The descriptor and `EPOLL*` bits of one event of the latest wait.
@@ -51,12 +51,12 @@ final class CurlEpoll {
         (ready[index].data.fd, ready[index].events)
     }
 
-    private func control(_ operation: Int32, _ fd: Int32, events: UInt32) throws(CurlSystemCallError) {
+    private func control(_ operation: Int32, _ fd: Int32, events: UInt32) throws(SystemCallError) {
         var event = epoll_event()
         event.events = events
         event.data.fd = fd
         guard epoll_ctl(descriptor, operation, fd, &event) == 0 else {
-            throw CurlSystemCallError(.epollControl, errno: errno)
+            throw SystemCallError(.epollControl, errno: errno)
         }
     }
 }

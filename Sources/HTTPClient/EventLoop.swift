@@ -4,13 +4,13 @@ import Logging
 import Synchronization
 
 /// The state the callers and the event-loop thread share: the inbox, the wakeup event, the heartbeat.
-final class CurlSharedState: Sendable {
-    let inbox = Mutex(CurlInbox())
-    let wakeup: CurlWakeupEvent
+final class LoopSharedState: Sendable {
+    let inbox = Mutex(Inbox())
+    let wakeup: WakeupEvent
     /// Monotonic nanoseconds at the start of the loop's latest iteration; 0 once it has exited.
     let heartbeat = Atomic<UInt64>(0)
 
-    init(wakeup: CurlWakeupEvent) { self.wakeup = wakeup }
+    init(wakeup: WakeupEvent) { self.wakeup = wakeup }
 }
 
 /// Drives the multi handle on its own thread: starts submitted transfers, cancels, waits on the sockets libcurl
@@ -18,19 +18,19 @@ final class CurlSharedState: Sendable {
 ///
 /// Each wait and each action cost in proportion to the sockets that are ready, not to the transfers in flight.
 /// Everything here but `shared` is touched only by that thread.
-final class CurlEventLoop: @unchecked Sendable {
-    private let shared: CurlSharedState
-    private let multi: CurlMultiHandle
-    private let configuration: CurlHTTPClient.Configuration
+final class EventLoop: @unchecked Sendable {
+    private let shared: LoopSharedState
+    private let multi: MultiHandle
+    private let configuration: HTTPClient.Configuration
     private let userAgent: String
     private let logger: Logger
     private var loggedLoopFailure = false
     private var failureBackoff = LoopFailureBackoff()
-    private var active: [Curl.Easy: CurlTransfer] = [:]
+    private var active: [Curl.Easy: Transfer] = [:]
     private var activeByTicket: [UInt64: Curl.Easy] = [:]
     private var idleHandles: [Curl.Easy] = []
     // Swapped with the inbox's queues each iteration, so taking them allocates nothing.
-    private var submissions: [CurlSubmission] = []
+    private var submissions: [Submission] = []
     private var cancellations: [UInt64] = []
 
     /// Longest wait in `epoll_wait`, so the heartbeat stays fresh while idle.
@@ -39,7 +39,7 @@ final class CurlEventLoop: @unchecked Sendable {
     static let eventsPerWait = 256
 
     init(
-        shared: CurlSharedState, multi: CurlMultiHandle, configuration: CurlHTTPClient.Configuration,
+        shared: LoopSharedState, multi: MultiHandle, configuration: HTTPClient.Configuration,
         userAgent: String, logger: Logger
     ) {
         self.shared = shared
@@ -52,7 +52,7 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Runs until a stop is requested, then fails whatever is left and frees every easy handle.
     func run() {
         while true {
-            shared.heartbeat.store(CurlMonotonicClock.nanoseconds(), ordering: .relaxed)
+            shared.heartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
             let stopRequested = shared.inbox.withLock { inbox in
                 inbox.take(submissions: &submissions, cancellations: &cancellations)
             }
@@ -78,17 +78,17 @@ final class CurlEventLoop: @unchecked Sendable {
     /// lets libcurl act on what happened and completes the transfers that finished.
     private func waitAndAct() throws {
         let watch = multi.watch
-        let timeout = watch.waitTimeout(now: CurlMonotonicClock.nanoseconds(), limit: Self.pollIntervalMilliseconds)
+        let timeout = watch.waitTimeout(now: MonotonicClock.nanoseconds(), limit: Self.pollIntervalMilliseconds)
         let ready = try watch.epoll.wait(timeoutMilliseconds: timeout)
         for index in 0..<ready {
             let (fd, events) = watch.epoll.event(at: index)
             if fd == shared.wakeup.descriptor {
                 shared.wakeup.clear()
             } else {
-                try Curl.multiSocketAction(multi.pointer, fd, CurlSocketWatch.curlEvents(events))
+                try Curl.multiSocketAction(multi.pointer, fd, SocketWatch.curlEvents(events))
             }
         }
-        if watch.takeExpiredTimer(now: CurlMonotonicClock.nanoseconds()) {
+        if watch.takeExpiredTimer(now: MonotonicClock.nanoseconds()) {
             try Curl.multiSocketAction(multi.pointer, CURL_SOCKET_TIMEOUT, 0)
         }
         while let (easy, result) = Curl.multiNextDone(multi.pointer) {
@@ -97,7 +97,7 @@ final class CurlEventLoop: @unchecked Sendable {
         if let failure = watch.takeRegistrationFailure() { throw failure }
     }
 
-    private func start(_ submission: CurlSubmission) {
+    private func start(_ submission: Submission) {
         guard !submission.ticket.isCancelled else {
             submission.continuation.resume(returning: .failure(.cancelled))
             return
@@ -111,7 +111,7 @@ final class CurlEventLoop: @unchecked Sendable {
                 return
             }
         }
-        let transfer = CurlTransfer(
+        let transfer = Transfer(
             ticket: submission.ticket, easy: easy, continuation: submission.continuation,
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes)
         do throws(HTTPClientError) {
@@ -139,7 +139,7 @@ final class CurlEventLoop: @unchecked Sendable {
         complete(transfer, with: response(of: transfer, result: result), recycling: detach(easy))
     }
 
-    private func response(of transfer: CurlTransfer, result: CURLcode) -> Result<HTTPResponse, HTTPClientError> {
+    private func response(of transfer: Transfer, result: CURLcode) -> Result<HTTPResponse, HTTPClientError> {
         if transfer.exceededLimit { return .failure(.responseTooLarge) }
         guard result == CURLE_OK else { return .failure(HTTPClientError(transferFailure: CurlError(result))) }
         do {
@@ -164,7 +164,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
     /// Resumes the caller (its only resumption) and recycles the easy handle, when it is out of the multi handle.
     private func complete(
-        _ transfer: CurlTransfer, with result: Result<HTTPResponse, HTTPClientError>, recycling: Bool = true
+        _ transfer: Transfer, with result: Result<HTTPResponse, HTTPClientError>, recycling: Bool = true
     ) {
         transfer.releaseHeaderList()
         defer { transfer.continuation.resume(returning: result) }

@@ -1,5 +1,5 @@
-extension CurlHTTPClient {
-    /// Limits and timeouts of a `CurlHTTPClient`.
+extension HTTPClient {
+    /// Limits and timeouts of a `HTTPClient`.
     public struct Configuration: Sendable {
         /// `CURLMOPT_MAX_HOST_CONNECTIONS`: connections open to one host at once; further transfers queue.
         public var maxHostConnections: Int

@@ -1,8 +1,8 @@
 /// One transfer on the event-loop thread: its easy handle, the header list it sends, and the response as it arrives.
 ///
 /// libcurl's callbacks find it through the user-data pointer; the loop keeps it alive until the transfer ends.
-final class CurlTransfer {
-    let ticket: CurlTicket
+final class Transfer {
+    let ticket: Ticket
     let easy: Curl.Easy
     let continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>
     var headerList: Curl.HeaderList?
@@ -16,7 +16,7 @@ final class CurlTransfer {
     private(set) var exceededLimit = false
 
     init(
-        ticket: CurlTicket, easy: Curl.Easy,
+        ticket: Ticket, easy: Curl.Easy,
         continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>,
         maxBodyBytes: Int, maxHeaderBytes: Int
     ) {
@@ -27,7 +27,7 @@ final class CurlTransfer {
         self.maxHeaderBytes = maxHeaderBytes
     }
 
-    /// Frees what libcurl read during the transfer. Call once the easy handle is out of the multi handle.
+    /// Frees the request's header list, which libcurl reads until the transfer ends. Call once the transfer is over.
     func releaseHeaderList() {
         Curl.listFreeAll(headerList)
         headerList = nil
@@ -70,17 +70,17 @@ final class CurlTransfer {
     }
 }
 
-extension CurlTransfer {
+extension Transfer {
     /// `CURLOPT_WRITEFUNCTION`: the body chunk goes to the transfer named by the user-data pointer.
     static let writeCallback: Curl.DataCallback = { data, size, count, userData in
-        let transfer = Unmanaged<CurlTransfer>.fromOpaque(userData!).takeUnretainedValue()
+        let transfer = Unmanaged<Transfer>.fromOpaque(userData!).takeUnretainedValue()
         let chunk = UnsafeRawBufferPointer(start: data, count: size * count)
         return transfer.receiveBody(chunk) ? size * count : 0
     }
 
     /// `CURLOPT_HEADERFUNCTION`: one header line goes to the transfer named by the user-data pointer.
     static let headerCallback: Curl.DataCallback = { data, size, count, userData in
-        let transfer = Unmanaged<CurlTransfer>.fromOpaque(userData!).takeUnretainedValue()
+        let transfer = Unmanaged<Transfer>.fromOpaque(userData!).takeUnretainedValue()
         let line = UnsafeRawBufferPointer(start: data, count: size * count)
         return transfer.receiveHeaderLine(line) ? size * count : 0
     }

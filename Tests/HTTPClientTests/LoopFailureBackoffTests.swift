@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SupabaseAuth
+@testable import HTTPClient
 
 @Suite("HTTP client loop failure backoff")
 struct LoopFailureBackoffTests {

@@ -11,7 +11,7 @@ public struct HTTPHeader: Sendable, Equatable {
 
 extension HTTPHeader {
     /// False when the name is not an RFC 9110 token or the value holds CR, LF or NUL (which would split the header).
-    var isWellFormed: Bool {
+    public var isWellFormed: Bool {
         !name.isEmpty
             && name.utf8.allSatisfy(Self.isTokenByte)
             && !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })

@@ -2,14 +2,14 @@ import CCurl
 import Glibc
 
 /// An eventfd that makes the event loop's `epoll_wait` return: callers signal, the loop clears.
-final class CurlWakeupEvent: Sendable {
+final class WakeupEvent: Sendable {
     /// The eventfd; the loop adds it to its epoll set for reading.
     let descriptor: Int32
 
     /// `eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)`.
-    init() throws(CurlSystemCallError) {
+    init() throws(SystemCallError) {
         let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard descriptor >= 0 else { throw CurlSystemCallError(.eventCreate, errno: errno) }
+        guard descriptor >= 0 else { throw SystemCallError(.eventCreate, errno: errno) }
         self.descriptor = descriptor
     }
 

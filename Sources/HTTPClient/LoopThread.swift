@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A joinable POSIX thread running one closure.
-struct CurlThread: Sendable {
+struct LoopThread: Sendable {
     private final class Body {
         let work: @Sendable () -> Void
         init(_ work: @escaping @Sendable () -> Void) { self.work = work }
@@ -18,7 +18,7 @@ struct CurlThread: Sendable {
     #endif
 
     /// `pthread_create`; fails with the errno it returns.
-    init(_ work: @escaping @Sendable () -> Void) throws(CurlThreadError) {
+    init(_ work: @escaping @Sendable () -> Void) throws(LoopThreadError) {
         let body = Unmanaged.passRetained(Body(work)).toOpaque()
         #if canImport(Glibc)
         var thread = pthread_t()
@@ -32,7 +32,7 @@ struct CurlThread: Sendable {
         }, body)
         guard result == 0 else {
             Unmanaged<Body>.fromOpaque(body).release()
-            throw CurlThreadError(errno: result)
+            throw LoopThreadError(errno: result)
         }
         handle = thread
     }
@@ -48,6 +48,6 @@ struct CurlThread: Sendable {
 }
 
 /// `pthread_create` failed with this errno.
-struct CurlThreadError: Error {
+struct LoopThreadError: Error {
     let errno: Int32
 }

@@ -1,7 +1,7 @@
 /// A system call of the HTTP client's event loop failed with this errno.
 ///
 /// `description` names the call and the errno only, so it can serve as a log value.
-struct CurlSystemCallError: Error, Equatable, CustomStringConvertible {
+struct SystemCallError: Error, Equatable, CustomStringConvertible {
     enum Call: String {
         case epollCreate = "epoll_create1"
         case epollControl = "epoll_ctl"

@@ -1,4 +1,4 @@
-extension CurlHTTPClient {
+extension HTTPClient {
     /// GETs `url` and returns the response when its status is 2xx.
     ///
     /// - Throws: `HTTPClientError` when no response came, `HTTPStatusError` for any other status.

@@ -1,13 +1,13 @@
 import GoTrueStubSupport
-import SupabaseAuth
+import HTTPClient
 import Testing
 
-/// `CurlHTTPClient` itself against the Supabase Auth stand-in: responses, limits, failures, cancellation, shutdown.
-@Suite("CurlHTTPClient")
+/// `HTTPClient` itself against the Supabase Auth stand-in: responses, limits, failures, cancellation, shutdown.
+@Suite("HTTPClient")
 struct HTTPClientTests {
-    private static func client(_ configuration: CurlHTTPClient.Configuration = .init()) throws -> CurlHTTPClient {
-        try CurlHTTPClient(
-            userAgent: RevocationTestFixture.userAgent, logger: RevocationTestFixture.silentLogger,
+    private static func client(_ configuration: HTTPClient.Configuration = .init()) throws -> HTTPClient {
+        try HTTPClient(
+            userAgent: StubFixture.userAgent, logger: StubFixture.silentLogger,
             configuration: configuration)
     }
 
@@ -18,7 +18,7 @@ struct HTTPClientTests {
     }
 
     @Test func returnsStatusLowercasedHeadersAndBody() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let response = try await fixture.http.send(
                 HTTPRequest(method: "GET", url: fixture.stub.jwksURL), timeout: .seconds(5)
             ).get()
@@ -30,7 +30,7 @@ struct HTTPClientTests {
     }
 
     @Test func returnsErrorAnswersWithTheirCodeHeader() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let response = try await fixture.http.send(Self.logout(fixture.stub), timeout: .seconds(5)).get()
             #expect(response.status == 403)
             #expect(response.header("x-sb-error-code") == "bad_jwt")
@@ -38,7 +38,7 @@ struct HTTPClientTests {
     }
 
     @Test func fetchReturnsA2xxResponseWithItsHeadersAndThrowsOtherwise() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let response = try await fixture.http.fetch(url: fixture.stub.jwksURL, timeout: .seconds(5))
             #expect(!response.body.isEmpty)
             #expect(response.header("Cache-Control") == "public, max-age=600")
@@ -49,7 +49,7 @@ struct HTTPClientTests {
     }
 
     @Test func sendsManyRequestsAtOnce() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let statuses = await withTaskGroup(of: Int?.self) { group in
                 for _ in 0..<40 {
                     group.addTask {
@@ -65,7 +65,7 @@ struct HTTPClientTests {
     }
 
     @Test func refusesABodyOverTheLimit() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let http = try Self.client(.init(maxBodyBytes: 8))
             defer { http.shutdown() }
             let result = await http.send(HTTPRequest(method: "GET", url: fixture.stub.jwksURL), timeout: .seconds(5))
@@ -75,7 +75,7 @@ struct HTTPClientTests {
 
     @Test(arguments: [HTTPHeader("X-Bad", "split\r\nInjected: yes"), HTTPHeader("Bad Name", "v"), HTTPHeader("", "v")])
     func refusesAHeaderThatWouldSplitTheRequest(header: HTTPHeader) async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let result = await fixture.http.send(
                 HTTPRequest(method: "GET", url: fixture.stub.jwksURL, headers: [header]), timeout: .seconds(5))
             #expect(result == .failure(.invalidRequest))
@@ -85,7 +85,7 @@ struct HTTPClientTests {
     }
 
     @Test func reportsAClosedPortAsCouldNotConnect() async throws {
-        let closedURL = try await RevocationTestFixture.offload {
+        let closedURL = try await StubFixture.offload {
             let gone = try GoTrueStub.start()
             defer { gone.stop() }
             return gone.url
@@ -97,7 +97,7 @@ struct HTTPClientTests {
     }
 
     @Test func reportsASlowAnswerAsTimedOut() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             try await fixture.addFault(.delay(ms: 5_000, times: nil))
             let result = await fixture.http.send(Self.logout(fixture.stub), timeout: .milliseconds(200))
             #expect(result == .failure(.timedOut))
@@ -105,7 +105,7 @@ struct HTTPClientTests {
     }
 
     @Test func reportsAResetAsConnectionReset() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             try await fixture.addFault(.reset(times: 1))
             let result = await fixture.http.send(Self.logout(fixture.stub), timeout: .seconds(5))
             #expect(result == .failure(.connectionReset))
@@ -113,19 +113,19 @@ struct HTTPClientTests {
     }
 
     @Test func cancellingTheTaskStopsTheTransfer() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             try await fixture.addFault(.delay(ms: 10_000, times: nil))
             let http = fixture.http
             let request = Self.logout(fixture.stub)
             let task = Task { await http.send(request, timeout: .seconds(30)) }
-            try await Self.waitUntil { try await fixture.admin { try $0.requests() }.count == 1 }
+            try await waitUntil { try await fixture.admin { try $0.requests() }.count == 1 }
             task.cancel()
             #expect(await task.value == .failure(.cancelled))
         }
     }
 
     @Test func anAlreadyCancelledTaskSendsNothing() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let http = fixture.http
             let request = Self.logout(fixture.stub)
             let task = Task {
@@ -139,13 +139,13 @@ struct HTTPClientTests {
     }
 
     @Test func shutdownFailsWhatIsPendingAndWhatComesLater() async throws {
-        try await RevocationTestFixture.with { fixture in
+        try await StubFixture.with { fixture in
             let http = try Self.client()
             #expect(http.isAlive)
             try await fixture.addFault(.delay(ms: 10_000, times: nil))
             let request = Self.logout(fixture.stub)
             let pending = Task { await http.send(request, timeout: .seconds(30)) }
-            try await Self.waitUntil { try await fixture.admin { try $0.requests() }.count == 1 }
+            try await waitUntil { try await fixture.admin { try $0.requests() }.count == 1 }
             http.shutdown()
             #expect(await pending.value == .failure(.shutdown))
             #expect(await http.send(request, timeout: .seconds(1)) == .failure(.shutdown))
@@ -159,15 +159,5 @@ struct HTTPClientTests {
         #expect(HTTPClientError.timedOut.description == "timed_out")
         #expect(HTTPClientError.connectionReset.description == "connection_reset")
         #expect(HTTPClientError.other(curlCode: 35).description == "curl_error_35")
-    }
-
-    /// Polls `condition` every 20 ms for at most 10 s.
-    private static func waitUntil(_ condition: () async throws -> Bool) async throws {
-        let clock = ContinuousClock()
-        let limit = clock.now + .seconds(10)
-        while try await !condition() {
-            try #require(clock.now < limit, "condition not met within 10 s")
-            try await Task.sleep(for: .milliseconds(20))
-        }
     }
 }

@@ -1,6 +1,6 @@
 import CCurl
 
-extension CurlTransfer {
+extension Transfer {
     /// Sets every option of the (freshly reset) easy handle for `request`.
     ///
     /// Fails with `.invalidRequest` for a header that would split the request, and with the libcurl error otherwise.

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Monotonic time as a plain integer, for values kept in atomics.
-enum CurlMonotonicClock {
+enum MonotonicClock {
     /// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds.
     static func nanoseconds() -> UInt64 {
         var now = timespec()

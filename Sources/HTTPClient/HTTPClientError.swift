@@ -1,6 +1,6 @@
 import CCurl
 
-/// Why `CurlHTTPClient` got no HTTP response.
+/// Why `HTTPClient` got no HTTP response.
 ///
 /// Compare against the static members (`error == .timedOut`). `description` is short and drawn from a bounded set,
 /// fit for a metric label or a log value; it never carries request data.

@@ -1,4 +1,4 @@
-/// An HTTP request for `CurlHTTPClient`.
+/// An HTTP request for `HTTPClient`.
 public struct HTTPRequest: Sendable, Equatable {
     public var method: String
     /// Absolute `http://` or `https://` URL.

@@ -6,12 +6,12 @@ import Synchronization
 ///
 /// Connections stay open and are reused (HTTP/2 where the server offers it over TLS); TLS peers are verified.
 /// Call `shutdown()` (or run it as a `Service`) before the process exits.
-public final class CurlHTTPClient: Sendable {
-    private let shared: CurlSharedState
-    private let thread: Mutex<CurlThread?>
+public final class HTTPClient: Sendable {
+    private let shared: LoopSharedState
+    private let thread: Mutex<LoopThread?>
 
     /// How long the loop may go without an iteration before `isAlive` turns false.
-    private static let stallLimitNanoseconds: UInt64 = 5_000_000_000 + UInt64(CurlEventLoop.pollIntervalMilliseconds) * 1_000_000
+    private static let stallLimitNanoseconds: UInt64 = 5_000_000_000 + UInt64(EventLoop.pollIntervalMilliseconds) * 1_000_000
 
     /// Creates the multi handle, the epoll set and wakeup event its loop waits on, and starts the loop's thread.
     ///
@@ -22,14 +22,14 @@ public final class CurlHTTPClient: Sendable {
     public init(
         userAgent: String, logger: Logger, configuration: Configuration = Configuration()
     ) throws(HTTPClientError) {
-        let shared: CurlSharedState
-        let multi: CurlMultiHandle
+        let shared: LoopSharedState
+        let multi: MultiHandle
         do {
-            let wakeup = try CurlWakeupEvent()
-            let watch = try CurlSocketWatch(
-                capacity: CurlEventLoop.eventsPerWait, wakeupDescriptor: wakeup.descriptor)
-            shared = CurlSharedState(wakeup: wakeup)
-            multi = try CurlMultiHandle(
+            let wakeup = try WakeupEvent()
+            let watch = try SocketWatch(
+                capacity: EventLoop.eventsPerWait, wakeupDescriptor: wakeup.descriptor)
+            shared = LoopSharedState(wakeup: wakeup)
+            multi = try MultiHandle(
                 maxHostConnections: configuration.maxHostConnections,
                 maxCachedConnections: configuration.maxCachedConnections, watch: watch)
         } catch let error as CurlError {
@@ -37,11 +37,11 @@ public final class CurlHTTPClient: Sendable {
         } catch {
             throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
         }
-        shared.heartbeat.store(CurlMonotonicClock.nanoseconds(), ordering: .relaxed)
-        let loop = CurlEventLoop(
+        shared.heartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+        let loop = EventLoop(
             shared: shared, multi: multi, configuration: configuration, userAgent: userAgent, logger: logger)
         do {
-            thread = Mutex(try CurlThread { loop.run() })
+            thread = Mutex(try LoopThread { loop.run() })
         } catch {
             throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
         }
@@ -59,11 +59,11 @@ public final class CurlHTTPClient: Sendable {
     public func send(_ request: HTTPRequest, timeout: Duration) async -> Result<HTTPResponse, HTTPClientError> {
         let ticket = shared.inbox.withLock { inbox in
             inbox.nextID &+= 1
-            return CurlTicket(id: inbox.nextID)
+            return Ticket(id: inbox.nextID)
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let submission = CurlSubmission(
+                let submission = Submission(
                     ticket: ticket, request: request, timeout: timeout, continuation: continuation)
                 let (accepted, signal) = shared.inbox.withLock { inbox in
                     guard !inbox.stopped, !inbox.stopRequested else { return (false, false) }
@@ -102,7 +102,7 @@ public final class CurlHTTPClient: Sendable {
     public var isAlive: Bool {
         let last = shared.heartbeat.load(ordering: .relaxed)
         guard last != 0 else { return false }
-        let now = CurlMonotonicClock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
         return now < last || now - last < Self.stallLimitNanoseconds
     }
 }

@@ -1,4 +1,4 @@
-/// An HTTP response from `CurlHTTPClient`: the final status, its headers and a bounded body.
+/// An HTTP response from `HTTPClient`: the final status, its headers and a bounded body.
 public struct HTTPResponse: Sendable, Equatable {
     /// The HTTP status code.
     public var status: Int
