@@ -22,7 +22,9 @@ extension FastCGIServer {
                 finish(exchange, with: whenOverloaded())
                 return .answered
             }
-            Task {
+            // Runs here, on the worker, until the work first waits (on Supabase Auth), so local
+            // checks cost no hand-off; the reply is written where that wait resumes.
+            Task.immediate {
                 let response = await work()
                 self.finish(exchange, with: response)
                 exchange.release()
