@@ -15,10 +15,10 @@ public struct JSONLogHandler: LogHandler {
     ///   - level: shared by every handler, so one change reaches every logger.
     ///   - journalPriorities: start each line with its syslog priority (`<3>` for an error), for
     ///     when standard error is the journal (`JournalStream.isConnected`).
-    ///   - output: receives each line, newline included.
+    ///   - output: receives each line, newline included (``LogLineBuffer/append(_:)`` in the service).
     public init(
         label: String, level: LogLevelControl, journalPriorities: Bool = false,
-        output: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError
+        output: @escaping @Sendable ([UInt8]) -> Void
     ) {
         self.label = label
         self.level = level
@@ -36,8 +36,8 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    // One line per request runs on the acceptor threads: the line is built in one byte buffer,
-    // without Foundation formatting or per-field strings.
+    // One line per request runs on the worker threads: the line is built in one byte buffer,
+    // without Foundation formatting or per-field strings, and handed to a buffer, not written.
     public func log(event: LogEvent) {
         var line = JSONLine()
         if journalPriorities { line.append(JournalStream.priorityPrefix(event.level)) }
@@ -57,23 +57,6 @@ public struct JSONLogHandler: LogHandler {
         }
         line.append("}\n")
         output(line.bytes)
-    }
-
-    /// One `write(2)` per line, so lines from many threads never interleave.
-    public static let standardError: @Sendable ([UInt8]) -> Void = { bytes in
-        bytes.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return  // the log is gone or full; a request never waits on it
-                }
-            }
-        }
     }
 }
 

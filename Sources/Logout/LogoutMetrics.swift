@@ -22,6 +22,7 @@ public final class LogoutMetrics: Sendable {
     private let upstreamFailures: [String: Counter]
     private let jwksFetches: [Bool: Counter]
     private let inFlight: Gauge
+    private let droppedLogLines: Counter
     private let capacity: Gauge
 
     public init(registry: PrometheusCollectorRegistry, version: String) {
@@ -74,6 +75,9 @@ public final class LogoutMetrics: Sendable {
             descriptor: Self.name("logout_inflight", "requests", help: "Requests holding a slot now, waiting on Supabase Auth included."))
         capacity = registry.makeGauge(
             descriptor: Self.name("logout_inflight", "capacity", help: "Slots available; past them requests get 503 overloaded."))
+        droppedLogLines = registry.makeCounter(
+            descriptor: Self.name(
+                "logout_log_lines_dropped", "total", help: "Log lines dropped because the log buffer was full."))
         registry.makeGauge(
             descriptor: Self.name("logout_build", "info", help: "Always 1; the version label names the running build."),
             labels: [("version", version)]
@@ -98,6 +102,11 @@ public final class LogoutMetrics: Sendable {
         upstreamAttempts.increment(by: Int64(revocation.attempts))
         if revocation.attempts > 1 { upstreamRetries.increment(by: Int64(revocation.attempts - 1)) }
         if case .failed(let reason) = revocation.result { upstreamFailures[reason.rawValue]?.increment() }
+    }
+
+    /// Counts one log line the full log buffer dropped.
+    public func recordDroppedLogLine() {
+        droppedLogLines.increment()
     }
 
     /// Counts one JWKS fetch.

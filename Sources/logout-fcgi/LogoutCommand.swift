@@ -43,9 +43,13 @@ struct LogoutCommand: AsyncParsableCommand {
 
         let logLevel = LogLevelControl(configuration.logLevel)
         let journal = JournalStream.isConnected(environment: ProcessInfo.processInfo.environment)
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevel, journalPriorities: journal) }
+        let logLines = Self.logLines
+        LoggingSystem.bootstrap {
+            JSONLogHandler(label: $0, level: logLevel, journalPriorities: journal, output: logLines.append)
+        }
         let logger = Logger(label: "logout-fcgi")
         let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
+        logLines.onDroppedLine { metrics.recordDroppedLogLine() }
 
         // Every request holding a slot may wait on its own upstream connection (HTTP/1.1), so the
         // connection pool is as large as the slot count; HTTP/2 multiplexes them over fewer.
@@ -96,9 +100,13 @@ struct LogoutCommand: AsyncParsableCommand {
 }
 
 extension LogoutCommand {
+    /// Every log line of the process, written by its own thread; flushed before the process exits.
+    static let logLines = LogLineBuffer(sink: LogLineBuffer.standardError)
+
     /// Reports a start-up failure as one line on standard error and the exit code systemd expects.
     static func main() async {
         do {
+            defer { logLines.close() }
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -163,6 +163,8 @@ def test_gauges_and_build_info(scenario):
     assert "logout_inflight_requests 0.0" in lines
     assert f"logout_inflight_capacity {MAX_INFLIGHT}.0" in lines
     assert f'logout_build_info{{version="{build_version()}"}} 1.0' in lines
+    # Every request line fitted in the log buffer.
+    assert "logout_log_lines_dropped_total 0" in lines
     # The project's JWKS, fetched once at start; Supabase's max-age (600 s) outlasts the scenario.
     assert family(scenario["after"], "logout_jwks_fetches_total") == {
         'logout_jwks_fetches_total{result="success"}': "1",
@@ -184,6 +186,7 @@ FAMILIES = {
     "logout_jwks_fetches_total": ("counter", "JWKS loads (fetches or file reads), by result."),
     "logout_inflight_requests": ("gauge", "Requests holding a slot now, waiting on Supabase Auth included."),
     "logout_inflight_capacity": ("gauge", "Slots available; past them requests get 503 overloaded."),
+    "logout_log_lines_dropped_total": ("counter", "Log lines dropped because the log buffer was full."),
     "logout_build_info": ("gauge", "Always 1; the version label names the running build."),
 }
 
