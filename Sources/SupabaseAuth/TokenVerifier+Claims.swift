@@ -4,11 +4,11 @@ import JWTKit
 extension TokenVerifier {
     /// The claims of a token whose signature checked out, or why they are refused: a token for another
     /// issuer or audience is invalid whatever its expiry.
-    func claims(from payload: SupabaseAccessTokenPayload, now: Date) -> Result<SessionClaims, TokenRejection> {
+    func claims(from payload: TokenPayload, now: Date) -> Result<SessionClaims, TokenRejection> {
         if let requiredIssuer, payload.issuer != requiredIssuer {
             return reject(.invalid, reason: "wrong_issuer")
         }
-        if let requiredAudience, payload.audience?.value.contains(requiredAudience) != true {
+        if let requiredAudience, payload.audience?.contains(requiredAudience) != true {
             return reject(.invalid, reason: "wrong_audience")
         }
         guard let expiresAt = payload.expiresAt, expiresAt.isFinite else {

@@ -45,7 +45,6 @@ public final class TokenVerifier: Sendable {
     let requiredIssuer: String?
     /// The audience a token's `aud` must name; nil: not checked.
     let requiredAudience: String?
-    let parser = DefaultJWTParser()
     let logger: Logger
     let onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)?
     let now: @Sendable () -> Date
@@ -128,33 +127,20 @@ public final class TokenVerifier: Sendable {
         guard bytes.count <= Self.maximumTokenBytes else {
             return reject(.invalid, reason: "too_long")
         }
-        let header: JWTHeader
-        let payload: SupabaseAccessTokenPayload
-        let signature: Data
-        do {
-            (header, payload, signature) = try parser.parse(bytes, as: SupabaseAccessTokenPayload.self)
-        } catch {
-            return reject(.invalid, reason: "malformed")
-        }
-        // RFC 7515 §4.1.11: an extension this verifier does not understand must not be ignored.
-        guard header.fields["crit"] == nil, let algorithm = header.alg else {
-            return reject(.invalid, reason: "unsupported_header")
-        }
+        guard let jws = CompactJWS(bytes) else { return reject(.invalid, reason: "malformed") }
+        guard let header = TokenHeader(json: jws.header) else { return reject(.invalid, reason: "unsupported_header") }
 
         let key: any JWTAlgorithm
-        switch await verificationKey(algorithm: algorithm, keyID: header.kid, now: now) {
+        switch await verificationKey(algorithm: header.algorithm, keyID: header.keyID, now: now) {
         case .success(let found): key = found
         case .failure(.keysUnavailable): return reject(.keysUnavailable, reason: TokenKeyLookupFailure.keysUnavailable.rawValue)
         case .failure(let reason): return reject(.invalid, reason: reason.rawValue)
         }
 
-        // The signing input is everything before the second period; parse() checked there are two.
-        guard let lastPeriod = bytes.lastIndex(of: UInt8(ascii: ".")),
-            (try? key.verify(signature, signs: bytes[..<lastPeriod])) == true
-        else {
+        guard (try? key.verify(jws.signature, signs: jws.signingInput)) == true else {
             return reject(.invalid, reason: "bad_signature")
         }
-
+        guard let payload = TokenPayload(json: jws.payload) else { return reject(.invalid, reason: "malformed") }
         return claims(from: payload, now: now)
     }
 
