@@ -39,7 +39,9 @@ public final class GoTrueStub: Sendable {
         self.process = process
     }
 
-    /// Starts a stand-in on two free loopback ports and waits (10 s at most) until both accept.
+    /// Starts a stand-in on two free loopback ports and waits (30 s at most) until both accept.
+    /// Dozens start at once when the tests run in parallel, each a Python process that loads its
+    /// crypto library: on a busy two-core host that alone has taken more than 10 s.
     public static func start(
         anonKey: String = GoTrueStub.defaultAnonKey, jwtSecret: String = GoTrueStub.defaultJWTSecret
     ) throws -> GoTrueStub {
@@ -47,7 +49,7 @@ public final class GoTrueStub: Sendable {
             "--port", "0", "--admin-port", "0", "--anon-key", anonKey, "--jwt-secret", jwtSecret,
             "--exit-on-stdin-eof",
         ]
-        let (process, line) = try StubProcess.launch(script: scriptPath, arguments: arguments, readyTimeout: 10)
+        let (process, line) = try StubProcess.launch(script: scriptPath, arguments: arguments, readyTimeout: 30)
         let words = line.split(separator: " ").map(String.init)
         guard words.count == 3, words[0] == "READY" else {
             process.stop()
