@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "logout-fcgi",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "logout-fcgi", targets: ["logout-fcgi"])
     ],
@@ -26,10 +25,13 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // errno as a typed error, the EINTR-aware call wrapper, a joinable thread, clocks and byte-level text helpers.
+        .target(name: "POSIXSupport"),
         .target(
             name: "FastCGI",
             dependencies: [
                 "CFastCGI",
+                "POSIXSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -47,6 +49,7 @@ let package = Package(
             name: "HTTPClient",
             dependencies: [
                 "CCurl",
+                "POSIXSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -55,6 +58,7 @@ let package = Package(
             name: "SupabaseAuth",
             dependencies: [
                 "HTTPClient",
+                "POSIXSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -63,6 +67,7 @@ let package = Package(
         .target(
             name: "Systemd",
             dependencies: [
+                "POSIXSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -71,6 +76,7 @@ let package = Package(
             name: "Logout",
             dependencies: [
                 "FastCGI",
+                "POSIXSupport",
                 "SupabaseAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,6 +89,7 @@ let package = Package(
                 "Logout",
                 "FastCGI",
                 "HTTPClient",
+                "POSIXSupport",
                 "SupabaseAuth",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,9 +105,12 @@ let package = Package(
             dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")],
             path: "Tests/GoTrueStubSupport"
         ),
+        .testTarget(name: "POSIXSupportTests", dependencies: ["POSIXSupport"]),
         .testTarget(
             name: "FastCGITests",
-            dependencies: ["FastCGI", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+            dependencies: [
+                "FastCGI", "POSIXSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "SystemdTests",

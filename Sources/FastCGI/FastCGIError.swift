@@ -1,4 +1,4 @@
-import Glibc
+import POSIXSupport
 
 /// Why the transport could not start: a bad listen address, a socket path that is taken, or a
 /// failed system call with its `errno`.
@@ -15,8 +15,8 @@ public enum FastCGIError: Error, Sendable, Equatable {
     case noInheritedSocket
     /// The host name of a TCP address did not resolve.
     case unresolvableHost(String)
-    /// A system call failed; `function` names the C function.
-    case systemCall(function: String, errno: Int32)
+    /// A system call failed.
+    case systemCall(SystemCallError)
     /// `FCGX_Init` failed with this code.
     case libraryInitFailed(Int32)
     /// libfcgi does not call this executable's definition of an OS-layer function (it was linked
@@ -39,8 +39,8 @@ extension FastCGIError: CustomStringConvertible {
             return "no listening socket was passed in (LISTEN_FDS fd 3 or fd 0)"
         case .unresolvableHost(let host):
             return "cannot resolve listen host '\(host)'"
-        case .systemCall(let function, let code):
-            return "\(function) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case .systemCall(let failure):
+            return failure.description
         case .libraryInitFailed(let code):
             return "FCGX_Init failed (\(code))"
         case .libraryOverrideMissing(let name):

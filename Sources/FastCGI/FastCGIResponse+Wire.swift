@@ -1,3 +1,5 @@
+import POSIXSupport
+
 extension FastCGIResponse {
     /// The CGI response as one buffer: `Status: <code> <reason>`, each header in order,
     /// `Content-Length`, a blank line and the body. One allocation for the common case.
@@ -12,7 +14,7 @@ extension FastCGIResponse {
         bytes.reserveCapacity(64 + headerBytes + bodyLength)
 
         bytes.append(contentsOf: "Status: ".utf8)
-        Self.appendDecimal(status, to: &bytes)
+        ASCII.appendDecimal(status, to: &bytes)
         bytes.append(UInt8(ascii: " "))
         bytes.append(contentsOf: HTTPReasonPhrase.phrase(for: status).utf8)
         bytes.append(contentsOf: "\r\n".utf8)
@@ -23,7 +25,7 @@ extension FastCGIResponse {
             bytes.append(contentsOf: "\r\n".utf8)
         }
         bytes.append(contentsOf: "Content-Length: ".utf8)
-        Self.appendDecimal(bodyLength, to: &bytes)
+        ASCII.appendDecimal(bodyLength, to: &bytes)
         bytes.append(contentsOf: "\r\n\r\n".utf8)
         bytes.append(contentsOf: body.utf8)
         return bytes
@@ -31,36 +33,12 @@ extension FastCGIResponse {
 
     private static func isWritable(_ header: Header) -> Bool {
         let name = header.name.utf8
-        guard !name.isEmpty, !isContentLength(name) else { return false }
+        guard !name.isEmpty, !ASCII.caseInsensitiveEqual(name, "content-length".utf8) else { return false }
         return !name.contains(where: { breaksLine($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: " ") })
             && !header.value.utf8.contains(where: breaksLine)
     }
 
     private static func breaksLine(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") || byte == 0
-    }
-
-    /// A case-insensitive match without allocating a lowercased copy.
-    private static func isContentLength(_ name: String.UTF8View) -> Bool {
-        let target = "content-length".utf8
-        guard name.count == target.count else { return false }
-        return zip(name, target).allSatisfy { byte, lower in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
-        }
-    }
-
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        guard value > 0 else {
-            if value == 0 { bytes.append(UInt8(ascii: "0")) } else { bytes.append(contentsOf: String(value).utf8) }
-            return
-        }
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 }

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// What the transport writes back: a `Status:` line, the headers in order (a name may repeat,
 /// as `Set-Cookie` does) and the body.
 public struct FastCGIResponse: Sendable, Equatable {
@@ -22,8 +24,7 @@ public struct FastCGIResponse: Sendable, Equatable {
 
     /// The values of every header called `name` (case-insensitive), in order.
     public func values(of name: String) -> [String] {
-        let lowered = name.lowercased()
-        return headers.filter { $0.name.lowercased() == lowered }.map(\.value)
+        headers.filter { $0.name.isASCIICaseInsensitiveEqual(to: name) }.map(\.value)
     }
 
     /// The first value of the header `name` (case-insensitive).

@@ -52,9 +52,5 @@ extension FastCGIServer {
             self.logger = logger
         }
 
-        var readTimeoutMilliseconds: Int64 {
-            let (seconds, attoseconds) = readTimeout.components
-            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import POSIXSupport
 import ServiceLifecycle
 
 extension FastCGIServer: Service {
@@ -61,10 +62,8 @@ extension FastCGIServer: Service {
             try? await Task.sleep(for: .milliseconds(5))
         }
         for worker in workers {
-            if let code = worker.joinIfEnded(), code != 0 {
-                logger.warning(
-                    "Joining a FastCGI worker failed",
-                    metadata: ["fastcgi.error": "\(FastCGIError.systemCall(function: "pthread_join", errno: code))"])
+            if let failure = worker.joinIfEnded() {
+                logger.warning("Joining a FastCGI worker failed", metadata: ["fastcgi.error": "\(failure)"])
             }
         }
         // A worker still running may yet use the descriptor: it is closed only when none is.

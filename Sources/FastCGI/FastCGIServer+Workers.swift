@@ -1,5 +1,5 @@
 import CFastCGI
-import Glibc
+import POSIXSupport
 
 extension FastCGIServer {
     /// Starts one joinable thread per worker, each running its own ``WorkerLoop``.
@@ -8,27 +8,20 @@ extension FastCGIServer {
             // The loop is built here, so that a failure to create its poll set fails the start.
             let loop = try WorkerLoop(server: self)
             worker.isAlive.store(true, ordering: .releasing)
-            let context = Unmanaged.passRetained(WorkerContext(worker: worker, loop: loop))
-            var thread = pthread_t()
-            let code = pthread_create(
-                &thread, nil,
-                { raw in
-                    let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                    context.run()
-                    return nil
-                }, context.toOpaque())
-            guard code == 0 else {
-                context.release()
+            let context = WorkerContext(worker: worker, loop: loop)
+            do {
+                worker.record(try JoinableThread { context.run() })
+            } catch {
                 worker.isAlive.store(false, ordering: .releasing)
-                throw .systemCall(function: "pthread_create", errno: code)
+                throw .systemCall(error)
             }
-            worker.record(thread)
         }
     }
 }
 
-/// What a worker thread's entry point needs, passed through pthread_create's argument.
-private final class WorkerContext {
+/// What a worker thread's entry point needs.
+// Handed to the one thread it starts, the only one that touches `loop`.
+private final class WorkerContext: @unchecked Sendable {
     let worker: Worker
     private var loop: WorkerLoop?
 

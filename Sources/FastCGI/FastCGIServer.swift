@@ -28,7 +28,7 @@ public final class FastCGIServer: Sendable {
         precondition(configuration.workerThreads > 0, "workerThreads must be positive")
         precondition(configuration.maxInFlight >= 0, "maxInFlight must not be negative")
         precondition(configuration.bodyLimit >= 0, "bodyLimit must not be negative")
-        precondition(configuration.readTimeoutMilliseconds > 0, "the read timeout must be positive")
+        precondition(configuration.readTimeout.milliseconds() > 0, "the read timeout must be positive")
         try FastCGILibrary.initialize()
         self.configuration = configuration
         self.responder = responder

@@ -1,5 +1,6 @@
 import CFastCGI
 import Glibc
+import POSIXSupport
 
 extension ListeningSocket {
     /// Creates a unix socket at `path` with mode 0660. A stale socket file (nothing answers) is
@@ -20,7 +21,7 @@ extension ListeningSocket {
             }
             try SystemCalls.changeMode(path, 0o660)
             guard let status = try SystemCalls.linkStatus(path) else {
-                throw .systemCall(function: "lstat", errno: ENOENT)
+                throw .systemCall(SystemCallError("lstat", errno: ENOENT))
             }
             try SystemCalls.listen(fd, backlog: backlog)
             let created = CreatedPath(path: path, device: UInt(status.st_dev), inode: UInt(status.st_ino))
@@ -46,12 +47,12 @@ extension ListeningSocket {
             }
         } catch {
             switch error {
-            case .systemCall(_, let code) where code == ECONNREFUSED:
+            case .systemCall(let failure) where failure.errno == ECONNREFUSED:
                 try SystemCalls.unlink(path)
                 return
-            case .systemCall(_, let code) where code == ENOENT:
+            case .systemCall(let failure) where failure.errno == ENOENT:
                 return
-            case .systemCall(_, let code) where code == EAGAIN:
+            case .systemCall(let failure) where failure.errno == EAGAIN:
                 // A full backlog: someone is listening.
                 throw .socketInUse(path: path)
             default:

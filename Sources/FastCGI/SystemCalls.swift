@@ -1,20 +1,19 @@
 import CFastCGI
 import Glibc
+import POSIXSupport
 
 /// One thin function per C call the transport makes, each retrying on `EINTR` where that is
-/// safe and turning `-1` into ``FastCGIError/systemCall(function:errno:)``.
+/// safe and turning `-1` into ``FastCGIError/systemCall(_:)``.
 enum SystemCalls {
-    /// Runs `call` until it returns something other than -1 with `EINTR`.
+    /// ``SystemCall/retryingOnInterrupt(_:_:)``, failing as a transport error.
     @discardableResult
     static func retryingOnInterrupt<Result: FixedWidthInteger>(
         _ function: String, _ call: () -> Result
     ) throws(FastCGIError) -> Result {
-        while true {
-            let result = call()
-            if result != -1 { return result }
-            let code = errno
-            if code == EINTR { continue }
-            throw .systemCall(function: function, errno: code)
+        do {
+            return try SystemCall.retryingOnInterrupt(function, call)
+        } catch {
+            throw .systemCall(error)
         }
     }
 
@@ -53,7 +52,7 @@ enum SystemCalls {
     /// `connect(2)`; an interrupted connect keeps going in the kernel, so EINTR is returned, not retried.
     static func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) throws(FastCGIError) {
         if Glibc.connect(fd, address, length) == -1 {
-            throw .systemCall(function: "connect", errno: errno)
+            throw .systemCall(SystemCallError("connect", errno: errno))
         }
     }
 
@@ -88,7 +87,7 @@ enum SystemCalls {
         if Glibc.lstat(path, &status) == 0 { return status }
         let code = errno
         if code == ENOENT { return nil }
-        throw .systemCall(function: "lstat", errno: code)
+        throw .systemCall(SystemCallError("lstat", errno: code))
     }
 
     /// `fstat(2)`.
@@ -113,7 +112,7 @@ enum SystemCalls {
         if Glibc.unlink(path) == 0 { return }
         let code = errno
         if code == ENOENT { return }
-        throw .systemCall(function: "unlink", errno: code)
+        throw .systemCall(SystemCallError("unlink", errno: code))
     }
 
     /// `sigaction(2)` with `SIG_IGN`.

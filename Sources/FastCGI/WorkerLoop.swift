@@ -1,6 +1,7 @@
 import CFastCGI
 import Glibc
 import Logging
+import POSIXSupport
 
 /// One worker thread's event loop: it accepts from the shared listening socket, reads every
 /// connection it accepted without blocking, and serves each request once it has arrived whole.
@@ -224,7 +225,7 @@ struct WorkerLoop: ~Copyable {
     }
 
     private func nextDeadline() -> Int64 {
-        MonotonicClock.milliseconds() + configuration.readTimeoutMilliseconds
+        MonotonicClock.milliseconds() + configuration.readTimeout.milliseconds()
     }
 
     private func logRefused(_ violation: FramingViolation) {
@@ -235,7 +236,7 @@ struct WorkerLoop: ~Copyable {
     private func pauseAfterAcceptFailure(_ code: Int32) {
         logger.warning(
             "Accepting a FastCGI connection failed",
-            metadata: ["fastcgi.error": "\(FastCGIError.systemCall(function: "accept4", errno: code))"])
+            metadata: ["fastcgi.error": "\(SystemCallError("accept4", errno: code))"])
         usleep(10_000)
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import POSIXSupport
 
 /// One level-triggered epoll set and the buffer its waits fill.
 ///
@@ -10,9 +11,7 @@ final class Epoll {
 
     /// `epoll_create1(EPOLL_CLOEXEC)`, with room for `capacity` events per wait.
     init(capacity: Int) throws(SystemCallError) {
-        let descriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard descriptor >= 0 else { throw SystemCallError(.epollCreate, errno: errno) }
-        self.descriptor = descriptor
+        descriptor = try SystemCall.retryingOnInterrupt("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         ready = .allocate(capacity: max(1, capacity))
         ready.initialize(repeating: epoll_event())
     }
@@ -43,7 +42,7 @@ final class Epoll {
         if count >= 0 { return Int(count) }
         let failure = errno
         if failure == EINTR { return 0 }
-        throw SystemCallError(.epollWait, errno: failure)
+        throw SystemCallError("epoll_wait", errno: failure)
     }
 
     /// The descriptor and `EPOLL*` bits of one event of the latest wait.
@@ -55,8 +54,6 @@ final class Epoll {
         var event = epoll_event()
         event.events = events
         event.data.fd = fd
-        guard epoll_ctl(descriptor, operation, fd, &event) == 0 else {
-            throw SystemCallError(.epollControl, errno: errno)
-        }
+        try SystemCall.retryingOnInterrupt("epoll_ctl") { epoll_ctl(descriptor, operation, fd, &event) }
     }
 }

@@ -1,6 +1,7 @@
 import CCurl
 import Glibc
 import Logging
+import POSIXSupport
 import Synchronization
 
 /// The state the callers and the event-loop thread share: the inbox, the wakeup event, the heartbeat.

@@ -1,5 +1,6 @@
 import CCurl
 import Logging
+import POSIXSupport
 import Synchronization
 
 /// An HTTP client over one libcurl multi handle, driven by a thread of its own.
@@ -8,7 +9,7 @@ import Synchronization
 /// Call `shutdown()` (or run it as a `Service`) before the process exits.
 public final class HTTPClient: Sendable {
     private let shared: LoopSharedState
-    private let thread: Mutex<LoopThread?>
+    private let thread: Mutex<JoinableThread?>
 
     /// How long the loop may go without an iteration before `isAlive` turns false.
     private static let stallLimitNanoseconds: UInt64 = 5_000_000_000 + UInt64(EventLoop.pollIntervalMilliseconds) * 1_000_000
@@ -41,7 +42,7 @@ public final class HTTPClient: Sendable {
         let loop = EventLoop(
             shared: shared, multi: multi, configuration: configuration, userAgent: userAgent, logger: logger)
         do {
-            thread = Mutex(try LoopThread { loop.run() })
+            thread = Mutex(try JoinableThread { loop.run() })
         } catch {
             throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
         }

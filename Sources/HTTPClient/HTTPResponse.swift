@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// An HTTP response from `HTTPClient`: the final status, its headers and a bounded body.
 public struct HTTPResponse: Sendable, Equatable {
     /// The HTTP status code.
@@ -15,7 +17,6 @@ public struct HTTPResponse: Sendable, Equatable {
 
     /// The value of the first header with that name (any case), if present.
     public func header(_ name: String) -> String? {
-        let lowercased = name.lowercased()
-        return headers.first(where: { $0.name == lowercased })?.value
+        headers.first(where: { $0.name.isASCIICaseInsensitiveEqual(to: name) })?.value
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import POSIXSupport
 
 /// What libcurl asked the event loop to watch: sockets (kept in an epoll set) and one timer.
 ///

@@ -1,4 +1,5 @@
 import CCurl
+import POSIXSupport
 
 extension Transfer {
     /// Sets every option of the (freshly reset) easy handle for `request`.
@@ -68,17 +69,13 @@ extension Transfer {
             list = try Curl.listAppend(list, header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
         // Without these, libcurl adds a form Content-Type to a POST and waits for 100-continue on large bodies.
-        if hasBody, !headers.contains(where: { Self.isContentType($0.name) }) {
+        if hasBody, !headers.contains(where: { $0.name.isASCIICaseInsensitiveEqual(to: "content-type") }) {
             list = try Curl.listAppend(list, "Content-Type:")
         }
         list = try Curl.listAppend(list, "Expect:")
         try Curl.setOption(easy, CURLOPT_HTTPHEADER, list: list)
     }
 
-    /// Compares without allocating a lowercased copy; `name` is already known to be a token.
-    private static func isContentType(_ name: String) -> Bool {
-        name.utf8.count == 12 && zip(name.utf8, "content-type".utf8).allSatisfy { $0 | 0x20 == $1 }
-    }
 
     private static func sendsBody(_ method: String) -> Bool {
         method != "GET" && method != "HEAD"
@@ -86,8 +83,6 @@ extension Transfer {
 
     /// Whole milliseconds, rounded up and at least 1 (0 would mean "no timeout" to libcurl).
     static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        let total = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int(max(1, total))
+        Int(max(1, duration.milliseconds(roundingUp: true)))
     }
 }

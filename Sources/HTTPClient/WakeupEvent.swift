@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import POSIXSupport
 
 /// An eventfd that makes the event loop's `epoll_wait` return: callers signal, the loop clears.
 final class WakeupEvent: Sendable {
@@ -8,9 +9,7 @@ final class WakeupEvent: Sendable {
 
     /// `eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)`.
     init() throws(SystemCallError) {
-        let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard descriptor >= 0 else { throw SystemCallError(.eventCreate, errno: errno) }
-        self.descriptor = descriptor
+        descriptor = try SystemCall.retryingOnInterrupt("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
     }
 
     deinit {

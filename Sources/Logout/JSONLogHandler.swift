@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import POSIXSupport
 import Synchronization
 
 /// swift-log handler writing one JSON object per line to standard error, as journald and log
@@ -154,13 +155,6 @@ struct JSONLine {
     }
 
     private mutating func appendDigits(_ value: Int, _ width: Int) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
-            rest %= divisor
-            divisor /= 10
-        }
+        ASCII.appendDecimal(value, minimumDigits: width, to: &bytes)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import POSIXSupport
 import Synchronization
 
 /// Log lines on their way out: a request appends its line to a bounded buffer and goes on, and one
@@ -18,7 +19,7 @@ public final class LogLineBuffer: Sendable {
     private let wakeup = WakeupSemaphore()
     private let sink: @Sendable (UnsafeRawBufferPointer) -> Void
     private let onDrop = Mutex<(@Sendable () -> Void)?>(nil)
-    private let writer = Mutex<pthread_t?>(nil)
+    private let writer = Mutex<JoinableThread?>(nil)
 
     /// - Parameters:
     ///   - capacity: bytes held at most (1 MiB is a few thousand request lines).
@@ -63,25 +64,16 @@ public final class LogLineBuffer: Sendable {
         }
         guard wasOpen else { return }
         wakeup.signal()
-        if let thread = writer.withLock({ $0.take() }) { _ = pthread_join(thread, nil) }
+        writer.withLock({ $0.take() })?.join()
     }
 
     private func startWriter() {
-        let context = Unmanaged.passRetained(self)
-        var thread = pthread_t()
-        let code = pthread_create(
-            &thread, nil,
-            { raw in
-                let buffer = Unmanaged<LogLineBuffer>.fromOpaque(raw!).takeRetainedValue()
-                buffer.writeUntilClosed()
-                return nil
-            }, context.toOpaque())
-        if code == 0 {
+        do {
+            let thread = try JoinableThread { self.writeUntilClosed() }
             writer.withLock { $0 = thread }
-        } else {
+        } catch {
             // Without a writer thread nothing would ever write the lines: they are dropped and
             // counted from now on, which the dropped-lines metric shows.
-            context.release()
             state.withLock { $0.isClosed = true }
         }
     }
@@ -112,14 +104,11 @@ extension LogLineBuffer {
     public static let standardError: @Sendable (UnsafeRawBufferPointer) -> Void = { batch in
         var offset = 0
         while offset < batch.count {
-            let written = write(2, batch.baseAddress! + offset, batch.count - offset)
-            if written > 0 {
-                offset += written
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                return
+            let written = try? SystemCall.retryingOnInterrupt("write") {
+                write(2, batch.baseAddress! + offset, batch.count - offset)
             }
+            guard let written, written > 0 else { return }
+            offset += written
         }
     }
 }

@@ -1,5 +1,6 @@
 import FastCGI
 import Foundation
+import POSIXSupport
 import SupabaseAuth
 
 /// `POST /api/auth/logout`: the checks in the contract's order, each answered on the acceptor thread,
@@ -129,12 +130,10 @@ public struct LogoutHandler: Sendable {
         guard let authorization else { return nil }
         let bytes = authorization.utf8
         guard bytes.count > 7 else { return nil }
-        var index = bytes.startIndex
-        for expected in "bearer".utf8 {
-            guard bytes[index] | 0x20 == expected else { return nil }
-            index = bytes.index(after: index)
+        let index = bytes.index(bytes.startIndex, offsetBy: 6)
+        guard ASCII.caseInsensitiveEqual(bytes[..<index], "bearer".utf8), bytes[index] == UInt8(ascii: " ") else {
+            return nil
         }
-        guard bytes[index] == UInt8(ascii: " ") else { return nil }
         var start = bytes.index(after: index)
         var end = bytes.endIndex
         while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") {

@@ -1,4 +1,5 @@
 import FastCGI
+import POSIXSupport
 
 /// The parts of a FastCGI request the endpoint reads, copied out of libfcgi's parameter block so a
 /// deferred reply can keep them.
@@ -56,15 +57,5 @@ public struct LogoutRequest: Sendable {
             value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { return nil }
         return value
-    }
-}
-
-extension String {
-    /// Equality ignoring ASCII case, without building a lowercased copy.
-    func isASCIICaseInsensitiveEqual(to other: String) -> Bool {
-        func folded(_ byte: UInt8) -> UInt8 {
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
-        }
-        return utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { folded($0) == folded($1) }
     }
 }

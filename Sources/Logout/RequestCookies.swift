@@ -22,8 +22,6 @@ struct RequestCookies {
         }
     }
 
-    var isEmpty: Bool { names.isEmpty }
-
     subscript(name: String) -> Substring? {
         valuesByName[Substring(name)]
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import POSIXSupport
 
 /// The one log line of a request: what happened, never a token, cookie or CSRF value.
 enum RequestLog {

@@ -29,7 +29,7 @@ public struct SettingsSource: Sendable {
         return value
     }
 
-    /// A secret from `NAME`, from the file `NAME_FILE` names (trailing newlines dropped), or from the
+    /// A secret from `NAME`, from the file `NAME_FILE` names (leading and trailing whitespace dropped), or from the
     /// systemd credential named after it (`credentialName`). Two of them at once stop start-up rather
     /// than one silently winning.
     func secret(_ name: String) throws(ConfigurationError) -> String? {

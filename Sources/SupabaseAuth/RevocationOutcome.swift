@@ -26,7 +26,7 @@ public struct RevocationOutcome: Sendable, Equatable {
     }
 
     public var result: Result
-    /// HTTP attempts made (1...3).
+    /// HTTP attempts made: 1 to `RevocationClient.maxAttempts`, or 0 when the token could not be sent at all.
     public var attempts: Int
     /// The last HTTP status Supabase Auth answered, nil when the last attempt got no answer.
     public var upstreamStatus: Int?

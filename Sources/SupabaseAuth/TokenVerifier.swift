@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import Logging
+import POSIXSupport
 import Synchronization
 
 /// Checks a Supabase access token locally, before any network call: its JWS signature
@@ -94,8 +95,8 @@ public final class TokenVerifier: Sendable {
         self.jwksSource = jwks
         self.jwksKeys = Mutex(.empty)
         self.refresh = Mutex(
-            JWKSRefreshState(schedule: JWKSRefreshSchedule(unknownKeyInterval: jwksRefetchInterval.secondsAsTimeInterval)))
-        self.leeway = leeway.secondsAsTimeInterval
+            JWKSRefreshState(schedule: JWKSRefreshSchedule(unknownKeyInterval: jwksRefetchInterval.timeInterval)))
+        self.leeway = leeway.timeInterval
         self.requiredIssuer = issuer
         self.requiredAudience = audience
         self.logger = logger
@@ -159,12 +160,5 @@ public final class TokenVerifier: Sendable {
     func reject(_ rejection: TokenRejection, reason: String) -> Result<SessionClaims, TokenRejection> {
         logger.debug("access token refused", metadata: ["token.rejection_reason": "\(reason)"])
         return .failure(rejection)
-    }
-}
-
-extension Duration {
-    fileprivate var secondsAsTimeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

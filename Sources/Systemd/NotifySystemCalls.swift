@@ -1,29 +1,34 @@
 import Glibc
+import POSIXSupport
 
-/// The C calls the notifier makes, each wrapped once; failures come back as `errno` values.
+/// The C calls the notifier makes, each wrapped once.
 enum NotifySystemCalls {
     /// `socket(2)`: an `AF_UNIX` datagram socket, close-on-exec.
-    static func datagramSocket() -> Result<Int32, NotifyError> {
+    static func datagramSocket() throws(NotifyError) -> Int32 {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = Glibc.socket(AF_UNIX, type, 0)
-        return fd == -1 ? .failure(.systemCall(function: "socket", errno: errno)) : .success(fd)
+        do {
+            return try SystemCall.retryingOnInterrupt("socket") { Glibc.socket(AF_UNIX, type, 0) }
+        } catch {
+            throw .systemCall(error)
+        }
     }
 
     /// `sendto(2)` of the whole message, retried on `EINTR`; `MSG_NOSIGNAL` so a vanished peer
     /// is an error, never a signal.
-    static func send(_ message: [UInt8], on fd: Int32, to address: NotifySocketAddress) -> Result<Void, NotifyError> {
-        address.withSocketAddress { socketAddress, length in
+    static func send(_ message: [UInt8], on fd: Int32, to address: NotifySocketAddress) throws(NotifyError) {
+        let sent = address.withSocketAddress { socketAddress, length in
             message.withUnsafeBytes { bytes in
-                while true {
-                    let sent = Glibc.sendto(
-                        fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), socketAddress, length)
-                    if sent == bytes.count { return .success(()) }
-                    if sent >= 0 { return .failure(.truncated(sent: sent, of: bytes.count)) }
-                    let code = errno
-                    if code == EINTR { continue }
-                    return .failure(.systemCall(function: "sendto", errno: code))
+                Result { () throws(SystemCallError) in
+                    try SystemCall.retryingOnInterrupt("sendto") {
+                        Glibc.sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+                    }
                 }
             }
+        }
+        switch sent {
+        case .success(let count) where count == message.count: return
+        case .success(let count): throw .truncated(sent: count, of: message.count)
+        case .failure(let error): throw .systemCall(error)
         }
     }
 
@@ -35,15 +40,13 @@ enum NotifySystemCalls {
 
 /// Why a notification was not delivered. Never fatal: the notifier logs it at debug level.
 enum NotifyError: Error, CustomStringConvertible {
-    case systemCall(function: String, errno: Int32)
+    case systemCall(SystemCallError)
     case truncated(sent: Int, of: Int)
 
     var description: String {
         switch self {
-        case .systemCall(let function, let code):
-            "\(function) failed: \(String(cString: strerror(code))) (errno \(code))"
-        case .truncated(let sent, let total):
-            "sendto sent \(sent) of \(total) bytes"
+        case .systemCall(let failure): failure.description
+        case .truncated(let sent, let total): "sendto sent \(sent) of \(total) bytes"
         }
     }
 }

@@ -40,14 +40,12 @@ public struct SystemdNotifier: Sendable {
     @discardableResult
     public func notify(_ state: String) -> Bool {
         guard let address else { return false }
-        let outcome = NotifySystemCalls.datagramSocket().flatMap { fd in
+        do throws(NotifyError) {
+            let fd = try NotifySystemCalls.datagramSocket()
             defer { NotifySystemCalls.close(fd) }
-            return NotifySystemCalls.send(Array(state.utf8), on: fd, to: address)
-        }
-        switch outcome {
-        case .success:
+            try NotifySystemCalls.send(Array(state.utf8), on: fd, to: address)
             return true
-        case .failure(let error):
+        } catch {
             logger.debug(
                 "service manager notification not delivered",
                 metadata: ["systemd.notify_socket": "\(address)", "error": "\(error)"])

@@ -1,5 +1,6 @@
 import Logging
 import Logout
+import POSIXSupport
 
 /// The one start-up line: the version and the effective settings, secrets only as set or unset.
 enum StartupLog {
@@ -28,9 +29,9 @@ enum StartupLog {
                 "csrf.cookie": .string(configuration.csrfCookie),
                 "csrf.secret": presence(configuration.csrfSecret),
                 "allowed_origins": .string(configuration.allowedOrigins?.joined(separator: ",") ?? "any"),
-                "upstream.timeout_ms": .stringConvertible(configuration.upstreamTimeout.wholeMilliseconds),
-                "read.timeout_ms": .stringConvertible(configuration.readTimeout.wholeMilliseconds),
-                "drain.timeout_ms": .stringConvertible(configuration.drainTimeout.wholeMilliseconds),
+                "upstream.timeout_ms": .stringConvertible(configuration.upstreamTimeout.milliseconds()),
+                "read.timeout_ms": .stringConvertible(configuration.readTimeout.milliseconds()),
+                "drain.timeout_ms": .stringConvertible(configuration.drainTimeout.milliseconds()),
                 "clear_site_data": .string(configuration.clearSiteData ?? "omitted"),
                 "hsts": .string(configuration.hsts ?? "omitted"),
                 "log.level": .string(configuration.logLevel.rawValue),

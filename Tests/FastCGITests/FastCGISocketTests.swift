@@ -1,6 +1,7 @@
 import FastCGI
 import Foundation
 import Glibc
+import POSIXSupport
 import Testing
 
 @Suite("FastCGI listening sockets")
@@ -107,7 +108,7 @@ struct FastCGISocketTests {
         let running: RunningServer
         do {
             running = try RunningServer.start(address: .tcp(host: "::1", port: 0), responder: Self.ok)
-        } catch FastCGIError.systemCall(function: "bind", errno: EADDRNOTAVAIL) {
+        } catch FastCGIError.systemCall(SystemCallError("bind", errno: EADDRNOTAVAIL)) {
             return  // no IPv6 loopback on this machine
         } catch FastCGIError.unresolvableHost {
             return

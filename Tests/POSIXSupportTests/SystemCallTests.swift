@@ -1,0 +1,39 @@
+import Glibc
+import POSIXSupport
+import Synchronization
+import Testing
+
+@Suite("System calls")
+struct SystemCallTests {
+    @Test func aFailureCarriesTheFunctionAndErrno() {
+        #expect(throws: SystemCallError("close", errno: EBADF)) {
+            try SystemCall.retryingOnInterrupt("close") { Glibc.close(-1) }
+        }
+    }
+
+    @Test func anInterruptedCallIsRepeated() throws {
+        var calls = 0
+        let result = try SystemCall.retryingOnInterrupt("read") { () -> Int32 in
+            calls += 1
+            if calls < 3 {
+                errno = EINTR
+                return -1
+            }
+            return 7
+        }
+        #expect(result == 7)
+        #expect(calls == 3)
+    }
+
+    @Test func theDescriptionNamesTheCallAndTheError() {
+        #expect(SystemCallError("bind", errno: EADDRINUSE).description == "bind failed: Address already in use (errno 98)")
+    }
+
+    @Test func aThreadRunsItsClosureAndJoins() throws {
+        let ran = Atomic<Bool>(false)
+        let thread = try JoinableThread { ran.store(true, ordering: .releasing) }
+        #expect(thread.join() == nil)
+        let observed = ran.load(ordering: .acquiring)
+        #expect(observed)
+    }
+}
