@@ -1,5 +1,4 @@
 import Foundation
-import JWTKit
 
 extension TokenVerifier {
     /// The claims of a token whose signature checked out, or why they are refused: a token for another
