@@ -27,10 +27,13 @@ let package = Package(
         ),
         // errno as a typed error, the EINTR-aware call wrapper, a joinable thread, clocks and byte-level text helpers.
         .target(name: "POSIXSupport"),
+        // The header field the HTTP client and the responder share.
+        .target(name: "HTTPHeaders", dependencies: ["POSIXSupport"]),
         .target(
             name: "FastCGI",
             dependencies: [
                 "CFastCGI",
+                "HTTPHeaders",
                 "POSIXSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -49,6 +52,7 @@ let package = Package(
             name: "HTTPClient",
             dependencies: [
                 "CCurl",
+                "HTTPHeaders",
                 "POSIXSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -58,6 +62,7 @@ let package = Package(
             name: "SupabaseAuth",
             dependencies: [
                 "HTTPClient",
+                "HTTPHeaders",
                 "POSIXSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,7 +80,7 @@ let package = Package(
         .target(
             name: "Logout",
             dependencies: [
-                "FastCGI",
+                "HTTPHeaders",
                 "POSIXSupport",
                 "SupabaseAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -89,6 +94,7 @@ let package = Package(
                 "Logout",
                 "FastCGI",
                 "HTTPClient",
+                "HTTPHeaders",
                 "POSIXSupport",
                 "SupabaseAuth",
                 "Systemd",
@@ -118,16 +124,19 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPClientTests",
-            dependencies: ["HTTPClient", "GoTrueStubSupport"]
+            dependencies: ["HTTPClient", "HTTPHeaders", "GoTrueStubSupport"]
         ),
         .testTarget(
             name: "SupabaseAuthTests",
-            dependencies: ["SupabaseAuth", "HTTPClient", "GoTrueStubSupport", .product(name: "JWTKit", package: "jwt-kit")]
+            dependencies: [
+                "SupabaseAuth", "HTTPClient", "HTTPHeaders", "GoTrueStubSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            ]
         ),
         .testTarget(
             name: "LogoutTests",
             dependencies: [
-                "Logout", "FastCGI", "HTTPClient", "SupabaseAuth", "GoTrueStubSupport",
+                // FastCGI only to check the head-size bound against the transport's writer.
+                "Logout", "FastCGI", "HTTPClient", "HTTPHeaders", "SupabaseAuth", "GoTrueStubSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

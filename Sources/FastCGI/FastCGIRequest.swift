@@ -2,29 +2,17 @@ import CFastCGI
 
 /// One request as the responder sees it: its FastCGI params, looked up by name, and its body.
 ///
-/// A request read from a socket borrows libfcgi's parameter block, so it is valid only while
+/// It borrows libfcgi's parameter block, so it is valid only while
 /// ``FastCGIResponder/respond(to:)`` runs: copy what a deferred reply needs before returning.
 public struct FastCGIRequest: ~Copyable {
-    private enum Params {
-        case environment(UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?)
-        case dictionary([String: String])
-    }
-
-    private let params: Params
+    private let environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
     /// The body, at most the transport's body limit.
     public let body: [UInt8]
     /// True when the body was longer than the limit (its excess was read and dropped).
     public let bodyTooLarge: Bool
 
-    /// A request built in memory, for tests and for callers without a socket.
-    public init(params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false) {
-        self.params = .dictionary(params)
-        self.body = body
-        self.bodyTooLarge = bodyTooLarge
-    }
-
     init(environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, body: [UInt8], bodyTooLarge: Bool) {
-        self.params = .environment(environment)
+        self.environment = environment
         self.body = body
         self.bodyTooLarge = bodyTooLarge
     }
@@ -32,13 +20,8 @@ public struct FastCGIRequest: ~Copyable {
     /// The param `name` (e.g. `REQUEST_METHOD`, `HTTP_COOKIE`), or nil when absent.
     /// Bytes that are not UTF-8 are repaired with U+FFFD.
     public func param(_ name: String) -> String? {
-        switch params {
-        case .dictionary(let dictionary):
-            return dictionary[name]
-        case .environment(let environment):
-            // FCGX_GetParam: a linear scan of "NAME=value" strings, no allocation.
-            guard let value = FCGX_GetParam(name, environment) else { return nil }
-            return String(cString: value)
-        }
+        // FCGX_GetParam: a linear scan of "NAME=value" strings, no allocation.
+        guard let value = FCGX_GetParam(name, environment) else { return nil }
+        return String(cString: value)
     }
 }

@@ -1,3 +1,5 @@
+import HTTPHeaders
+
 extension HTTPClient {
     /// GETs `url` and returns the response when its status is 2xx.
     ///

@@ -1,3 +1,5 @@
+import HTTPHeaders
+
 /// An HTTP request for `HTTPClient`.
 public struct HTTPRequest: Sendable, Equatable {
     public var method: String

@@ -1,4 +1,4 @@
-import POSIXSupport
+import HTTPHeaders
 
 /// An HTTP response from `HTTPClient`: the final status, its headers and a bounded body.
 public struct HTTPResponse: Sendable, Equatable {
@@ -17,6 +17,6 @@ public struct HTTPResponse: Sendable, Equatable {
 
     /// The value of the first header with that name (any case), if present.
     public func header(_ name: String) -> String? {
-        headers.first(where: { $0.name.isASCIICaseInsensitiveEqual(to: name) })?.value
+        headers.value(of: name)
     }
 }

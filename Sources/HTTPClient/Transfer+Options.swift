@@ -1,4 +1,5 @@
 import CCurl
+import HTTPHeaders
 import POSIXSupport
 
 extension Transfer {

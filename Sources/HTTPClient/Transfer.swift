@@ -1,3 +1,5 @@
+import HTTPHeaders
+
 /// One transfer on the event-loop thread: its easy handle, the header list it sends, and the response as it arrives.
 ///
 /// libcurl's callbacks find it through the user-data pointer; the loop keeps it alive until the transfer ends.

@@ -1,9 +1,9 @@
-import FastCGI
 import Foundation
+import HTTPHeaders
 import POSIXSupport
 import SupabaseAuth
 
-/// `POST /api/auth/logout`: the checks in the contract's order, each answered on the acceptor thread,
+/// `POST /api/auth/logout`: the checks in the contract's order, each answered on the worker thread that read the request,
 /// then the token check and the revocation in a deferred reply that holds a slot but no thread.
 public struct LogoutHandler: Sendable {
     private let configuration: LogoutConfiguration
@@ -13,7 +13,7 @@ public struct LogoutHandler: Sendable {
     private let headers: ResponseHeaders
     private let originPolicy: OriginPolicy
     private let csrf: CSRFCheck
-    private let overloaded: FastCGIResponse
+    private let overloaded: Response
 
     public init(
         configuration: LogoutConfiguration,
@@ -35,7 +35,7 @@ public struct LogoutHandler: Sendable {
 
     /// What happened to one request, for its log line and metrics.
     public struct Outcome: Sendable {
-        public var response: FastCGIResponse
+        public var response: Response
         /// The error code, nil on success.
         public var error: LogoutError?
         public var revocation: RevocationOutcome?
@@ -44,7 +44,7 @@ public struct LogoutHandler: Sendable {
 
     public enum Reply: Sendable {
         case now(Outcome)
-        case later(whenOverloaded: FastCGIResponse, work: @Sendable () async -> Outcome)
+        case later(whenOverloaded: Response, work: @Sendable () async -> Outcome)
     }
 
     public func handle(_ request: LogoutRequest) -> Reply {
@@ -92,7 +92,7 @@ public struct LogoutHandler: Sendable {
         }
     }
 
-    private func verifyAndRevoke(token: String, scope: RevocationScope, requestID: String?, clearing: [FastCGIResponse.Header]) async -> Outcome {
+    private func verifyAndRevoke(token: String, scope: RevocationScope, requestID: String?, clearing: [HTTPHeader]) async -> Outcome {
         let claims: SessionClaims
         switch await verifier.verify(token, now: now()) {
         case .failure(.expired): return failure(.tokenExpired, clearing: clearing)
@@ -107,7 +107,7 @@ public struct LogoutHandler: Sendable {
         switch revocation.result {
         case .revoked:
             // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
-            var response = FastCGIResponse(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
+            var response = Response(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
             if scope != .others { response.appendWhileHeadFits(clearing) }
             outcome = Outcome(response: response, error: nil)
         case .sessionDead(.sessionNotFound):
@@ -149,16 +149,16 @@ public struct LogoutHandler: Sendable {
     }
 
     /// An error answer; `clearing` is added only for the codes that clear cookies.
-    func failure(_ error: LogoutError, clearing: [FastCGIResponse.Header] = []) -> Outcome {
+    func failure(_ error: LogoutError, clearing: [HTTPHeader] = []) -> Outcome {
         var response = Self.errorResponse(error, headers: headers.base)
         if error.clearsCookies { response.appendWhileHeadFits(clearing) }
         return Outcome(response: response, error: error)
     }
 
-    static func errorResponse(_ error: LogoutError, headers: [FastCGIResponse.Header]) -> FastCGIResponse {
-        FastCGIResponse(status: error.status, headers: headers, body: error.body)
+    static func errorResponse(_ error: LogoutError, headers: [HTTPHeader]) -> Response {
+        Response(status: error.status, headers: headers, body: error.body)
     }
 
     /// The base headers, for the router's own answers.
-    var baseHeaders: [FastCGIResponse.Header] { headers.base }
+    var baseHeaders: [HTTPHeader] { headers.base }
 }

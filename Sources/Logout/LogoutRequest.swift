@@ -1,8 +1,7 @@
-import FastCGI
 import POSIXSupport
 
-/// The parts of a FastCGI request the endpoint reads, copied out of libfcgi's parameter block so a
-/// deferred reply can keep them.
+/// The parts of a request the endpoint reads, copied out of the transport's request so a deferred
+/// reply can keep them.
 public struct LogoutRequest: Sendable {
     public var method: String
     /// The path without the query (`DOCUMENT_URI`, else `REQUEST_URI` up to `?`).
@@ -19,7 +18,7 @@ public struct LogoutRequest: Sendable {
     /// True on HTTPS or a loopback host, where browsers obey `Clear-Site-Data`.
     public var isSecureContext: Bool
 
-    public init(_ request: borrowing FastCGIRequest) {
+    public init(_ request: borrowing some RequestView & ~Copyable) {
         method = request.param("REQUEST_METHOD") ?? "GET"
         let uri = request.param("DOCUMENT_URI") ?? request.param("REQUEST_URI") ?? "/"
         path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri

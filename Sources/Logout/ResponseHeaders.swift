@@ -1,8 +1,8 @@
-import FastCGI
+import HTTPHeaders
 
 /// The headers every response carries, and the cookie-clearing ones, computed once from the settings.
 struct ResponseHeaders: Sendable {
-    typealias Header = FastCGIResponse.Header
+    typealias Header = HTTPHeader
 
     /// Content type, no-store caching and the security headers.
     let base: [Header]

@@ -1,10 +1,9 @@
-import FastCGI
 import Foundation
 import Logging
 import Synchronization
 
 /// Method and path to handler, one log line and the metrics of every request.
-public final class Router: FastCGIResponder {
+public final class Router: Sendable {
     private let currentLogout: Mutex<LogoutHandler>
     private let metrics: LogoutMetrics
     private let logger: Logger
@@ -28,47 +27,55 @@ public final class Router: FastCGIResponder {
         inFlight.withLock { $0 = probe }
     }
 
-    public func respond(to fastCGIRequest: borrowing FastCGIRequest) -> FastCGIReply {
+    /// What the router does with a request: answer it at once, or leave the logout's token check and
+    /// revocation for the transport to run when it has room.
+    public enum Reply: Sendable {
+        case now(Response)
+        case later(DeferredLogout)
+    }
+
+    /// Routes one request. Called on the transport's thread: never blocks; reads the request only
+    /// during the call.
+    public func respond(to transportRequest: borrowing some RequestView & ~Copyable) -> Reply {
         let started = ContinuousClock.now
-        let request = LogoutRequest(fastCGIRequest)
+        let request = LogoutRequest(transportRequest)
         let route = Route(path: request.path)
         let logout = self.logout
+        let outcome: LogoutHandler.Outcome
         switch route {
         case .logout:
             guard request.method == "POST" else {
-                return .now(finish(notAllowed(logout, allow: "POST"), request, route, started))
+                outcome = notAllowed(logout, allow: "POST")
+                break
             }
             switch logout.handle(request) {
-            case .now(let outcome):
-                return .now(finish(outcome, request, route, started))
+            case .now(let answered):
+                outcome = answered
             case .later(let whenOverloaded, let work):
                 return .later(
-                    whenOverloaded: { [self] in
-                        finish(.init(response: whenOverloaded, error: .overloaded), request, route, started)
-                    },
-                    work: { [self] in
-                        finish(await work(), request, route, started)
-                    })
+                    DeferredLogout(
+                        router: self, request: request, started: started, whenOverloaded: whenOverloaded, work: work))
             }
         case .health:
-            guard request.method == "GET" || request.method == "HEAD" else {
-                return .now(finish(notAllowed(logout, allow: "GET, HEAD"), request, route, started))
-            }
-            let response = FastCGIResponse(status: 200, headers: logout.baseHeaders, body: #"{"status":"ok"}"#)
-            return .now(finish(.init(response: response, error: nil), request, route, started))
+            outcome = request.method == "GET" || request.method == "HEAD" ? health(logout) : notAllowed(logout, allow: "GET, HEAD")
         case .metrics:
-            guard request.method == "GET" else {
-                return .now(finish(notAllowed(logout, allow: "GET"), request, route, started))
-            }
-            let (current, capacity) = inFlight.withLock { $0?() } ?? (0, 0)
-            var headers = logout.baseHeaders
-            headers[0] = .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            let response = FastCGIResponse(
-                status: 200, headers: headers, body: metrics.exposition(inFlight: current, capacity: capacity))
-            return .now(finish(.init(response: response, error: nil), request, route, started))
+            outcome = request.method == "GET" ? metricsExposition(logout) : notAllowed(logout, allow: "GET")
         case .unmatched:
-            return .now(finish(logout.failure(.notFound), request, route, started))
+            outcome = logout.failure(.notFound)
         }
+        return .now(finish(outcome, request, route, started))
+    }
+
+    private func health(_ logout: LogoutHandler) -> LogoutHandler.Outcome {
+        .init(response: Response(status: 200, headers: logout.baseHeaders, body: #"{"status":"ok"}"#), error: nil)
+    }
+
+    private func metricsExposition(_ logout: LogoutHandler) -> LogoutHandler.Outcome {
+        let (current, capacity) = inFlight.withLock { $0?() } ?? (0, 0)
+        var headers = logout.baseHeaders
+        headers[0] = .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        let body = metrics.exposition(inFlight: current, capacity: capacity)
+        return .init(response: Response(status: 200, headers: headers, body: body), error: nil)
     }
 
     private func notAllowed(_ logout: LogoutHandler, allow: String) -> LogoutHandler.Outcome {
@@ -78,9 +85,9 @@ public final class Router: FastCGIResponder {
     }
 
     /// Records the request and hands its response back.
-    private func finish(
+    func finish(
         _ outcome: LogoutHandler.Outcome, _ request: LogoutRequest, _ route: Route, _ started: ContinuousClock.Instant
-    ) -> FastCGIResponse {
+    ) -> Response {
         let duration = ContinuousClock.now - started
         metrics.recordRequest(route: route, status: outcome.response.status, duration: duration)
         if route == .logout, request.method == "POST" { metrics.recordLogout(outcome) }

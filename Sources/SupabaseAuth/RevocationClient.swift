@@ -1,4 +1,5 @@
 import HTTPClient
+import HTTPHeaders
 import Logging
 
 /// Revokes Supabase sessions: `POST $SUPABASE_URL/auth/v1/logout?scope=…` with the user's access token.

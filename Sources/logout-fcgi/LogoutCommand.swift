@@ -71,7 +71,7 @@ struct LogoutCommand: AsyncParsableCommand {
                     readTimeout: configuration.readTimeout,
                     drainTimeout: configuration.drainTimeout,
                     logger: logger),
-                responder: router)
+                responder: RouterResponder(router: router))
         } catch {
             throw StartupFailure.listen(String(describing: error))
         }

@@ -1,5 +1,6 @@
 import GoTrueStubSupport
 import HTTPClient
+import HTTPHeaders
 import Testing
 
 /// `HTTPClient` with many transfers in flight at once: each finishes, times out or is cancelled on its own.

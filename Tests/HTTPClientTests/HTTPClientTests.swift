@@ -1,5 +1,6 @@
 import GoTrueStubSupport
 import HTTPClient
+import HTTPHeaders
 import Testing
 
 /// `HTTPClient` itself against the Supabase Auth stand-in: responses, limits, failures, cancellation, shutdown.

@@ -1,3 +1,4 @@
+import HTTPHeaders
 import Testing
 
 @testable import FastCGI
@@ -6,15 +7,15 @@ import Testing
 @Suite("Response head budget")
 struct ResponseHeadTests {
     /// The bytes of the head the transport actually writes, up to and including the blank line.
-    func writtenHeadBytes(_ response: FastCGIResponse) -> Int {
-        let wire = response.wireBytes()
+    func writtenHeadBytes(_ response: Response) -> Int {
+        let wire = FastCGIResponse(status: response.status, headers: response.headers, body: response.body).wireBytes()
         let end = (0..<wire.count - 3).first { wire[$0..<$0 + 4].elementsEqual("\r\n\r\n".utf8) }!
         return end + 4
     }
 
     @Test(arguments: [200] + LogoutError.allCases.map(\.status))
     func theCountCoversTheWrittenHeadWithinTheReasonPhraseBound(status: Int) {
-        let response = FastCGIResponse(
+        let response = Response(
             status: status, headers: [.init("Content-Type", "application/json"), .init("Set-Cookie", "a=; Path=/")],
             body: #"{"data":{"success":true}}"#)
         let counted = ResponseHead.byteCount(of: response)
@@ -24,8 +25,8 @@ struct ResponseHeadTests {
     }
 
     @Test func headersAreAddedInOrderUntilTheFirstThatDoesNotFit() {
-        var response = FastCGIResponse(status: 200, headers: [.init("Content-Type", "application/json")], body: "{}")
-        let extra = (0..<200).map { FastCGIResponse.Header("Set-Cookie", "sb-abcd-auth-token.\($0)=; Path=/; Max-Age=0") }
+        var response = Response(status: 200, headers: [.init("Content-Type", "application/json")], body: "{}")
+        let extra = (0..<200).map { HTTPHeader("Set-Cookie", "sb-abcd-auth-token.\($0)=; Path=/; Max-Age=0") }
         response.appendWhileHeadFits(extra)
 
         let added = response.headers.dropFirst()

@@ -1,4 +1,3 @@
-import FastCGI
 import Foundation
 import GoTrueStubSupport
 import Testing
@@ -18,7 +17,7 @@ struct RouterTests {
         ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
     ]
 
-    func expectError(_ response: FastCGIResponse, _ status: Int, _ code: String, clears: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(_ response: Response, _ status: Int, _ code: String, clears: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(response.status == status, sourceLocation: sourceLocation)
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         #expect(body?["error"]?["code"] == code, sourceLocation: sourceLocation)
@@ -32,13 +31,13 @@ struct RouterTests {
         }
     }
 
-    func expectBaseHeaders(_ response: FastCGIResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectBaseHeaders(_ response: Response, sourceLocation: SourceLocation = #_sourceLocation) {
         for (name, value) in Self.baseHeaders {
             #expect(response.values(of: name) == [value], "\(name)", sourceLocation: sourceLocation)
         }
     }
 
-    func expectCleared(_ response: FastCGIResponse, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectCleared(_ response: Response, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
         let expected = (Self.cleared + extra).map { "\($0)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax" }
         #expect(response.values(of: "Set-Cookie") == expected, sourceLocation: sourceLocation)
         #expect(response.value(of: "Clear-Site-Data") == "\"cookies\", \"storage\"", sourceLocation: sourceLocation)
@@ -110,15 +109,15 @@ struct RouterTests {
         let session = try harness.stub.createSession()
         var params = ["Authorization": "Bearer \(session.accessToken)"]
         params["Request-Id"] = "0123456789abcdef"  // arrives as HTTP_REQUEST_ID; the real param is REQUEST_ID
-        let request = FastCGIRequest(params: [
+        let request = TestRequest(params: [
             "REQUEST_METHOD": "POST", "DOCUMENT_URI": "/api/auth/logout", "HTTP_AUTHORIZATION": "Bearer \(session.accessToken)",
             "REQUEST_ID": "7f3c2b1a9e8d7c6b5a4f3e2d1c0b9a88",
         ])
-        guard case .later(_, let work) = harness.router.respond(to: request) else {
+        guard case .later(let deferred) = harness.router.respond(to: request) else {
             Issue.record("expected a deferred reply")
             return
         }
-        #expect(await work().status == 200)
+        #expect(await deferred.run().status == 200)
         let sent = try #require(try harness.upstreamLogouts(of: session.accessToken).first)
         #expect(sent.headers["x-request-id"] == "7f3c2b1a9e8d7c6b5a4f3e2d1c0b9a88")
     }
@@ -336,15 +335,15 @@ struct RouterTests {
         #expect(onPlainHTTP.values(of: "Set-Cookie").count == 4)
 
         let secure = try harness.stub.createSession()
-        let request = FastCGIRequest(params: [
+        let request = TestRequest(params: [
             "REQUEST_METHOD": "POST", "DOCUMENT_URI": "/api/auth/logout", "HTTP_HOST": "app.example.com", "HTTPS": "on",
             "HTTP_AUTHORIZATION": "Bearer \(secure.accessToken)",
         ])
-        guard case .later(_, let work) = harness.router.respond(to: request) else {
+        guard case .later(let deferred) = harness.router.respond(to: request) else {
             Issue.record("expected a deferred reply")
             return
         }
-        #expect(await work().value(of: "Clear-Site-Data") == "\"cookies\", \"storage\"")
+        #expect(await deferred.run().value(of: "Clear-Site-Data") == "\"cookies\", \"storage\"")
     }
 
     @Test func headerSettings() async throws {
@@ -363,14 +362,14 @@ struct RouterTests {
     @Test func overloadedReplyKeepsCookies() async throws {
         let harness = try await RouterHarness()
         let session = try harness.stub.createSession()
-        let request = FastCGIRequest(params: [
+        let request = TestRequest(params: [
             "REQUEST_METHOD": "POST", "DOCUMENT_URI": "/api/auth/logout", "HTTP_AUTHORIZATION": "Bearer \(session.accessToken)",
         ])
-        guard case .later(let whenOverloaded, _) = harness.router.respond(to: request) else {
+        guard case .later(let deferred) = harness.router.respond(to: request) else {
             Issue.record("expected a deferred reply")
             return
         }
-        let overloaded = whenOverloaded()
+        let overloaded = deferred.overloaded()
         expectError(overloaded, 503, "overloaded", clears: false)
         #expect(overloaded.value(of: "Retry-After") == "1")
         let text = await harness.send(method: "GET", path: "/metrics").body

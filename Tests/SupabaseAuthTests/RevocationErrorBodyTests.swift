@@ -1,4 +1,5 @@
 import HTTPClient
+import HTTPHeaders
 import Testing
 
 @testable import SupabaseAuth

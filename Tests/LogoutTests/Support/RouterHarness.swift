@@ -1,5 +1,4 @@
 import Crypto
-import FastCGI
 import Foundation
 import GoTrueStubSupport
 import HTTPClient
@@ -10,7 +9,7 @@ import SupabaseAuth
 @testable import Logout
 
 /// The router with its real verifier and real libcurl revocation client, pointed at the Supabase Auth
-/// stand-in; requests go in as FastCGI params, in memory, without a socket.
+/// stand-in; requests go in as CGI params, in memory, without a socket.
 struct RouterHarness {
     static let silent = Logger(label: "router-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     /// One stand-in for the whole test run; each harness works on sessions of its own.
@@ -46,19 +45,19 @@ struct RouterHarness {
     func send(
         method: String = "POST", path: String = "/api/auth/logout", query: String = "",
         headers: [String: String] = [:], host: String = "localhost", bodyTooLarge: Bool = false
-    ) async -> FastCGIResponse {
+    ) async -> Response {
         var params = ["REQUEST_METHOD": method, "DOCUMENT_URI": path, "QUERY_STRING": query, "HTTP_HOST": host]
         for (name, value) in headers {
             params["HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value
         }
-        let request = FastCGIRequest(params: params, body: [], bodyTooLarge: bodyTooLarge)
+        let request = TestRequest(params: params, bodyTooLarge: bodyTooLarge)
         switch router.respond(to: request) {
         case .now(let response): return response
-        case .later(_, let work): return await work()
+        case .later(let deferred): return await deferred.run()
         }
     }
 
-    func bearer(_ token: String, query: String = "", extra: [String: String] = [:]) async -> FastCGIResponse {
+    func bearer(_ token: String, query: String = "", extra: [String: String] = [:]) async -> Response {
         await send(query: query, headers: ["Authorization": "Bearer \(token)"].merging(extra) { $1 })
     }
 

@@ -1,4 +1,6 @@
-/// One HTTP header field as sent or received.
+import POSIXSupport
+
+/// One HTTP header field as sent or received, by the HTTP client and by the FastCGI responder alike.
 public struct HTTPHeader: Sendable, Equatable {
     public var name: String
     public var value: String
@@ -25,5 +27,17 @@ extension HTTPHeader {
         default:
             "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
+    }
+}
+
+extension Sequence<HTTPHeader> {
+    /// The values of every header called `name` (ASCII case-insensitive), in order.
+    public func values(of name: String) -> [String] {
+        filter { $0.name.isASCIICaseInsensitiveEqual(to: name) }.map(\.value)
+    }
+
+    /// The value of the first header called `name` (ASCII case-insensitive), if any.
+    public func value(of name: String) -> String? {
+        first(where: { $0.name.isASCIICaseInsensitiveEqual(to: name) })?.value
     }
 }
