@@ -87,6 +87,7 @@ struct JSONLine {
         case .stringConvertible(let convertible):
             switch convertible {
             case let number as Int: append(String(number))
+            case let number as any BinaryInteger: append(String(describing: number))
             case let number as Double where number.isFinite: append(String(number))
             case let flag as Bool: append(flag ? "true" : "false")
             default: appendQuoted(convertible.description)

@@ -21,6 +21,7 @@ struct JSONLogHandlerTests {
         let capture = Capture()
         logger(capture).info(
             "request", metadata: ["http.status": .stringConvertible(401), "duration_ms": .stringConvertible(1.5),
+                                  "timeout_ms": .stringConvertible(Int64(3000)), "slots": .stringConvertible(UInt32(8)),
                                   "logout.code": "missing_token", "note": "quote \" backslash \\ newline \n tab \t bell \u{7}"])
         let line = try #require(capture.lines.withLock { $0 }.first)
         #expect(line.hasSuffix("}\n"))
@@ -30,6 +31,9 @@ struct JSONLogHandlerTests {
         #expect(object["level"] as? String == "info")
         #expect(object["http.status"] as? Int == 401)
         #expect(object["duration_ms"] as? Double == 1.5)
+        // Any integer type is a JSON number, not a string.
+        #expect(object["timeout_ms"] as? Int == 3000)
+        #expect(object["slots"] as? Int == 8)
         #expect(object["note"] as? String == "quote \" backslash \\ newline \n tab \t bell \u{7}")
         let time = try #require(object["time"] as? String)
         #expect(time.count == 24)
