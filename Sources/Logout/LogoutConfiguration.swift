@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import POSIXSupport
 import SupabaseAuth
 
 /// Every setting of the responder, validated once at start-up.
@@ -50,57 +51,110 @@ public struct LogoutConfiguration: Sendable {
 
     public var logLevel: Logger.Level
 
-    /// The settings, or the first one that is missing or malformed.
+    /// The settings, or the first one that is missing or malformed, read in the order below.
     public static func load(from source: SettingsSource) throws(ConfigurationError) -> LogoutConfiguration {
+        let project = try readProject(source)
+        let tokens = try readTokenChecks(source, supabaseURL: project.url)
+        let scope = try readScope(source)
+        let cookies = try readCookies(source, projectHost: project.host)
+        let browser = try readBrowserChecks(source)
+        let serving = try readServing(source)
+        return LogoutConfiguration(
+            supabaseURL: project.url, anonKey: project.anonKey, jwtSecret: tokens.secret, jwksFile: tokens.jwksFile,
+            jwksURL: tokens.jwksURL, jwtIssuer: tokens.issuer, jwtAudience: tokens.audience,
+            upstreamTimeout: serving.upstreamTimeout, listen: serving.listen, workers: serving.workers,
+            maxInFlight: serving.maxInFlight, readTimeout: serving.readTimeout, drainTimeout: serving.drainTimeout,
+            defaultScope: scope, cookieName: cookies.name, cookieDomain: cookies.domain, cookiePath: cookies.path,
+            cookieSecure: cookies.secure, cookieSameSite: cookies.sameSite, csrfCookie: cookies.csrfCookie,
+            csrfSecret: browser.csrfSecret, allowedOrigins: browser.allowedOrigins, clearSiteData: browser.clearSiteData,
+            hsts: browser.hsts, logLevel: serving.logLevel)
+    }
+
+    /// `SUPABASE_URL` (without trailing slashes; its host names the session cookie) and `SUPABASE_ANON_KEY`.
+    private static func readProject(
+        _ source: SettingsSource
+    ) throws(ConfigurationError) -> (url: String, host: String, anonKey: String) {
         guard let url = source.value("SUPABASE_URL") else { throw .missing("SUPABASE_URL") }
-        guard let projectHost = Self.projectHost(of: url) else {
+        guard let host = projectHost(of: url) else {
             throw .malformed("SUPABASE_URL", "an http(s) URL such as https://abcd.supabase.co")
         }
-        let supabaseURL = String(url.reversed().drop(while: { $0 == "/" }).reversed())
         guard let anonKey = try source.secret("SUPABASE_ANON_KEY") else { throw .missing("SUPABASE_ANON_KEY") }
         try requireHeaderSafe(anonKey, "SUPABASE_ANON_KEY")
+        return (String(url.reversed().drop(while: { $0 == "/" }).reversed()), host, anonKey)
+    }
 
-        let jwtSecret = try source.secret("SUPABASE_JWT_SECRET")
+    /// How access tokens are checked: the HMAC secret, the JWKS (a file or a URL), the issuer and the audience.
+    private static func readTokenChecks(
+        _ source: SettingsSource, supabaseURL: String
+    ) throws(ConfigurationError) -> (secret: String?, jwksFile: String?, jwksURL: String?, issuer: String, audience: String?) {
+        let secret = try source.secret("SUPABASE_JWT_SECRET")
         let jwksFile = source.value("SUPABASE_JWKS_FILE")
         let jwksURL = try jwksURL(source.value("SUPABASE_JWKS_URL"), file: jwksFile, supabaseURL: supabaseURL)
-        let jwtIssuer = source.value("LOGOUT_JWT_ISSUER") ?? supabaseURL + "/auth/v1"
-        try requireHeaderSafe(jwtIssuer, "LOGOUT_JWT_ISSUER")
-        let jwtAudience = try optionalHeader(source.raw("LOGOUT_JWT_AUDIENCE"), default: "authenticated", "LOGOUT_JWT_AUDIENCE")
+        let issuer = source.value("LOGOUT_JWT_ISSUER") ?? supabaseURL + "/auth/v1"
+        try requireHeaderSafe(issuer, "LOGOUT_JWT_ISSUER")
+        let audience = try optionalHeader(source.raw("LOGOUT_JWT_AUDIENCE"), default: "authenticated", "LOGOUT_JWT_AUDIENCE")
+        return (secret, jwksFile, jwksURL, issuer, audience)
+    }
 
-        let scopeText = source.value("LOGOUT_SCOPE") ?? "local"
-        guard let scope = RevocationScope(rawValue: scopeText) else {
+    private static func readScope(_ source: SettingsSource) throws(ConfigurationError) -> RevocationScope {
+        guard let scope = RevocationScope(rawValue: source.value("LOGOUT_SCOPE") ?? "local") else {
             throw .malformed("LOGOUT_SCOPE", "local, global or others")
         }
-        let cookieName = source.value("LOGOUT_COOKIE_NAME") ?? authCookieName(projectHost: projectHost)
-        try requireCookieName(cookieName, "LOGOUT_COOKIE_NAME")
+        return scope
+    }
+
+    /// The session and CSRF cookie names, and the attributes of the cookies the responder clears.
+    private static func readCookies(
+        _ source: SettingsSource, projectHost: String
+    ) throws(ConfigurationError) -> (
+        name: String, csrfCookie: String, domain: String?, path: String, secure: Bool, sameSite: SameSite
+    ) {
+        let name = source.value("LOGOUT_COOKIE_NAME") ?? authCookieName(projectHost: projectHost)
+        try requireCookieName(name, "LOGOUT_COOKIE_NAME")
         let csrfCookie = source.value("LOGOUT_CSRF_COOKIE") ?? "csrf_token"
         try requireCookieName(csrfCookie, "LOGOUT_CSRF_COOKIE")
-
-        let cookieDomain = source.value("LOGOUT_COOKIE_DOMAIN")
-        if let cookieDomain { try requireAttributeSafe(cookieDomain, "LOGOUT_COOKIE_DOMAIN") }
-        let cookiePath = source.value("LOGOUT_COOKIE_PATH") ?? "/"
-        guard cookiePath.hasPrefix("/") else { throw .malformed("LOGOUT_COOKIE_PATH", "a path starting with /") }
-        try requireAttributeSafe(cookiePath, "LOGOUT_COOKIE_PATH")
-        let cookieSecure = try boolean(source.value("LOGOUT_COOKIE_SECURE"), default: true, "LOGOUT_COOKIE_SECURE")
+        let domain = source.value("LOGOUT_COOKIE_DOMAIN")
+        if let domain { try requireAttributeSafe(domain, "LOGOUT_COOKIE_DOMAIN") }
+        let path = source.value("LOGOUT_COOKIE_PATH") ?? "/"
+        guard path.hasPrefix("/") else { throw .malformed("LOGOUT_COOKIE_PATH", "a path starting with /") }
+        try requireAttributeSafe(path, "LOGOUT_COOKIE_PATH")
+        let secure = try boolean(source.value("LOGOUT_COOKIE_SECURE"), default: true, "LOGOUT_COOKIE_SECURE")
         let sameSiteText = source.value("LOGOUT_COOKIE_SAMESITE") ?? "Lax"
-        guard let sameSite = SameSite.allCases.first(where: { $0.rawValue.lowercased() == sameSiteText.lowercased() }) else {
-            throw .malformed("LOGOUT_COOKIE_SAMESITE", "Strict, Lax or None")
-        }
+        guard let sameSite = SameSite.allCases.first(where: { $0.rawValue.isASCIICaseInsensitiveEqual(to: sameSiteText) })
+        else { throw .malformed("LOGOUT_COOKIE_SAMESITE", "Strict, Lax or None") }
+        return (name, csrfCookie, domain, path, secure, sameSite)
+    }
 
+    /// What guards cookie requests and what the browser is told: the CSRF secret, the allowed origins,
+    /// `Clear-Site-Data` and `Strict-Transport-Security`.
+    private static func readBrowserChecks(
+        _ source: SettingsSource
+    ) throws(ConfigurationError) -> (csrfSecret: String?, allowedOrigins: [String]?, clearSiteData: String?, hsts: String?) {
         let csrfSecret = try source.secret("LOGOUT_CSRF_SECRET")
-        var allowedOrigins: [String]?
-        if let list = source.value("LOGOUT_ALLOWED_ORIGINS") {
-            let origins = list.split(separator: ",").map { Origin.normalized($0.trimmingCharacters(in: .whitespaces)) }
-                .filter { !$0.isEmpty }
-            guard !origins.isEmpty, origins.allSatisfy({ $0.contains("://") }) else {
-                throw .malformed("LOGOUT_ALLOWED_ORIGINS", "comma-separated origins such as https://app.example.com")
-            }
-            allowedOrigins = origins
-        }
-
-        let clearSiteData = try optionalHeader(source.raw("LOGOUT_CLEAR_SITE_DATA"), default: "\"cookies\", \"storage\"", "LOGOUT_CLEAR_SITE_DATA")
+        let allowedOrigins = try allowedOrigins(source.value("LOGOUT_ALLOWED_ORIGINS"))
+        let clearSiteData = try optionalHeader(
+            source.raw("LOGOUT_CLEAR_SITE_DATA"), default: "\"cookies\", \"storage\"", "LOGOUT_CLEAR_SITE_DATA")
         let hsts = try optionalHeader(source.raw("LOGOUT_HSTS"), default: "max-age=31536000; includeSubDomains", "LOGOUT_HSTS")
+        return (csrfSecret, allowedOrigins, clearSiteData, hsts)
+    }
 
+    private static func allowedOrigins(_ list: String?) throws(ConfigurationError) -> [String]? {
+        guard let list else { return nil }
+        let origins = list.split(separator: ",").map { Origin.normalized($0.trimmingCharacters(in: .whitespaces)) }
+            .filter { !$0.isEmpty }
+        guard !origins.isEmpty, origins.allSatisfy({ $0.contains("://") }) else {
+            throw .malformed("LOGOUT_ALLOWED_ORIGINS", "comma-separated origins such as https://app.example.com")
+        }
+        return origins
+    }
+
+    /// Where and how the transport serves, how long upstream calls may take, and the log level.
+    private static func readServing(
+        _ source: SettingsSource
+    ) throws(ConfigurationError) -> (
+        listen: String?, workers: Int?, maxInFlight: Int, upstreamTimeout: Duration, drainTimeout: Duration,
+        readTimeout: Duration, logLevel: Logger.Level
+    ) {
         let listen = source.value("LOGOUT_LISTEN")
         if let listen, !(listen.hasPrefix("unix:/") || listen.contains(":")) {
             throw .malformed("LOGOUT_LISTEN", "unix:/path or host:port")
@@ -109,21 +163,20 @@ public struct LogoutConfiguration: Sendable {
             try positiveInteger(text, "LOGOUT_WORKERS", max: 1024)
         }
         let maxInFlight = try positiveInteger(source.value("LOGOUT_MAX_INFLIGHT") ?? "1024", "LOGOUT_MAX_INFLIGHT", max: 1_000_000)
-        let timeoutMs = try positiveInteger(source.value("LOGOUT_UPSTREAM_TIMEOUT_MS") ?? "3000", "LOGOUT_UPSTREAM_TIMEOUT_MS", max: 600_000)
-        let drainMs = try positiveInteger(source.value("LOGOUT_DRAIN_TIMEOUT_MS") ?? "10000", "LOGOUT_DRAIN_TIMEOUT_MS", max: 3_600_000)
-        let readMs = try positiveInteger(source.value("LOGOUT_READ_TIMEOUT_MS") ?? "5000", "LOGOUT_READ_TIMEOUT_MS", max: 3_600_000)
+        let upstream = try milliseconds(source, "LOGOUT_UPSTREAM_TIMEOUT_MS", default: "3000", max: 600_000)
+        let drain = try milliseconds(source, "LOGOUT_DRAIN_TIMEOUT_MS", default: "10000", max: 3_600_000)
+        let read = try milliseconds(source, "LOGOUT_READ_TIMEOUT_MS", default: "5000", max: 3_600_000)
         let levelText = (source.value("LOGOUT_LOG_LEVEL") ?? "info").lowercased()
         guard let logLevel = Logger.Level(rawValue: levelText) else {
             throw .malformed("LOGOUT_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical")
         }
+        return (listen, workers, maxInFlight, upstream, drain, read, logLevel)
+    }
 
-        return LogoutConfiguration(
-            supabaseURL: supabaseURL, anonKey: anonKey, jwtSecret: jwtSecret, jwksFile: jwksFile, jwksURL: jwksURL,
-            jwtIssuer: jwtIssuer, jwtAudience: jwtAudience, upstreamTimeout: .milliseconds(timeoutMs), listen: listen, workers: workers, maxInFlight: maxInFlight,
-            readTimeout: .milliseconds(readMs), drainTimeout: .milliseconds(drainMs), defaultScope: scope, cookieName: cookieName, cookieDomain: cookieDomain,
-            cookiePath: cookiePath, cookieSecure: cookieSecure, cookieSameSite: sameSite, csrfCookie: csrfCookie,
-            csrfSecret: csrfSecret, allowedOrigins: allowedOrigins, clearSiteData: clearSiteData, hsts: hsts,
-            logLevel: logLevel)
+    private static func milliseconds(
+        _ source: SettingsSource, _ name: String, default fallback: String, max: Int
+    ) throws(ConfigurationError) -> Duration {
+        .milliseconds(try positiveInteger(source.value(name) ?? fallback, name, max: max))
     }
 
     /// The JWKS to fetch: the project's own unless a file replaces it or the setting is `none`.
@@ -134,7 +187,7 @@ public struct LogoutConfiguration: Sendable {
         case "none"?:
             return nil
         case let explicit?:
-            guard projectHostOrNil(explicit) != nil else { throw .malformed("SUPABASE_JWKS_URL", "an http(s) URL or none") }
+            guard projectHost(of: explicit) != nil else { throw .malformed("SUPABASE_JWKS_URL", "an http(s) URL or none") }
             guard file == nil else {
                 throw ConfigurationError(setting: "SUPABASE_JWKS_URL", problem: "set either it or SUPABASE_JWKS_FILE, not both")
             }
@@ -153,10 +206,6 @@ public struct LogoutConfiguration: Sendable {
 
     /// The host of an http(s) URL, or nil.
     static func projectHost(of url: String) -> String? {
-        projectHostOrNil(url)
-    }
-
-    private static func projectHostOrNil(_ url: String) -> String? {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
             components.query == nil, components.fragment == nil

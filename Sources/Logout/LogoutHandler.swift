@@ -49,47 +49,58 @@ public struct LogoutHandler: Sendable {
 
     public func handle(_ request: LogoutRequest) -> Reply {
         if request.bodyTooLarge { return .now(failure(.payloadTooLarge)) }
-
-        let scope: RevocationScope
-        if let requested = QueryString.value(of: "scope", in: request.query) {
-            guard let parsed = RevocationScope(rawValue: requested) else { return .now(failure(.invalidScope)) }
-            scope = parsed
-        } else {
-            scope = configuration.defaultScope
-        }
-
+        guard let scope = scope(of: request) else { return .now(failure(.invalidScope)) }
         let cookies = RequestCookies(header: request.cookieHeader)
         let token: String
         if let bearer = Self.bearerToken(request.authorization) {
             token = bearer
         } else {
-            let fromCookie = SessionCookie.accessToken(in: cookies, sessionCookieName: configuration.cookieName)
-            let readable: String?
-            switch fromCookie {
-            case .absent: return .now(failure(.missingToken))
-            case .found(let value): readable = value
-            case .unreadable: readable = nil
+            switch cookieToken(request, cookies) {
+            case .token(let fromCookie): token = fromCookie
+            case .refused(let outcome): return .now(outcome)
             }
-            guard originPolicy.permits(origin: request.origin, secFetchSite: request.secFetchSite) else {
-                return .now(failure(.originNotAllowed))
-            }
-            let sessionID = configuration.csrfSecret == nil ? nil : readable.flatMap(UnverifiedClaims.sessionID)
-            switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionID: sessionID) {
-            case .missing: return .now(failure(.csrfTokenMissing))
-            case .invalid: return .now(failure(.csrfTokenInvalid))
-            case nil: break
-            }
-            guard let readable else {
-                return .now(failure(.invalidToken, clearing: headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)))
-            }
-            token = readable
         }
-
         let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
         let requestID = request.requestID
         return .later(whenOverloaded: overloaded) { [self] in
             await verifyAndRevoke(token: token, scope: scope, requestID: requestID, clearing: clearing)
         }
+    }
+
+    /// The `scope` query parameter, else the configured default; nil when the parameter names no scope.
+    private func scope(of request: LogoutRequest) -> RevocationScope? {
+        guard let requested = QueryString.value(of: "scope", in: request.query) else { return configuration.defaultScope }
+        return RevocationScope(rawValue: requested)
+    }
+
+    private enum CookieToken {
+        case token(String)
+        case refused(Outcome)
+    }
+
+    /// The access token of a request that sent none in `Authorization`: the session cookie's, once the
+    /// origin and CSRF checks that cookie requests need have passed.
+    private func cookieToken(_ request: LogoutRequest, _ cookies: RequestCookies) -> CookieToken {
+        let readable: String?
+        switch SessionCookie.accessToken(in: cookies, sessionCookieName: configuration.cookieName) {
+        case .absent: return .refused(failure(.missingToken))
+        case .found(let value): readable = value
+        case .unreadable: readable = nil
+        }
+        guard originPolicy.permits(origin: request.origin, secFetchSite: request.secFetchSite) else {
+            return .refused(failure(.originNotAllowed))
+        }
+        let sessionID = configuration.csrfSecret == nil ? nil : readable.flatMap(UnverifiedClaims.sessionID)
+        switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionID: sessionID) {
+        case .missing: return .refused(failure(.csrfTokenMissing))
+        case .invalid: return .refused(failure(.csrfTokenInvalid))
+        case nil: break
+        }
+        guard let readable else {
+            let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
+            return .refused(failure(.invalidToken, clearing: clearing))
+        }
+        return .token(readable)
     }
 
     private func verifyAndRevoke(token: String, scope: RevocationScope, requestID: String?, clearing: [HTTPHeader]) async -> Outcome {

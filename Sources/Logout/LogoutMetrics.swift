@@ -27,29 +27,10 @@ public final class LogoutMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
-        let requestsName = Self.name("logout_http_requests", "total", help: "HTTP requests answered, by route template and status.")
-        let durationName = Self.name(
-            "logout_http_request_duration", "seconds", help: "Time from reading a request to its answer, by route template.")
-        var requests: [Route: [Int: Counter]] = [:]
-        var requestDuration: [Route: DurationHistogram] = [:]
-        for route in Route.allCases {
-            var byStatus: [Int: Counter] = [:]
-            for status in Self.statuses {
-                byStatus[status] = registry.makeCounter(
-                    descriptor: requestsName, labels: [("route", route.label), ("status", String(status))])
-            }
-            requests[route] = byStatus
-            requestDuration[route] = registry.makeDurationHistogram(
-                descriptor: durationName, labels: [("route", route.label)], buckets: Self.durationBuckets)
-        }
-        self.requests = requests
-        self.requestDuration = requestDuration
-        let outcomesName = Self.name("logout_outcomes", "total", help: "Logouts by result: success or the error code answered.")
-        var outcomes: [String: Counter] = [:]
-        for code in ["success"] + LogoutError.allCases.map(\.rawValue) {
-            outcomes[code] = registry.makeCounter(descriptor: outcomesName, labels: [("code", code)])
-        }
-        self.outcomes = outcomes
+        (requests, requestDuration) = Self.requestMetrics(registry)
+        outcomes = Self.counters(
+            registry, Self.name("logout_outcomes", "total", help: "Logouts by result: success or the error code answered."),
+            label: "code", values: ["success"] + LogoutError.allCases.map(\.rawValue))
         upstreamDuration = registry.makeDurationHistogram(
             descriptor: Self.name(
                 "logout_upstream_duration", "seconds", help: "Time spent on one revocation at Supabase Auth, retries included."),
@@ -58,30 +39,66 @@ public final class LogoutMetrics: Sendable {
             descriptor: Self.name("logout_upstream_attempts", "total", help: "Requests sent to Supabase Auth's logout endpoint."))
         upstreamRetries = registry.makeCounter(
             descriptor: Self.name("logout_upstream_retries", "total", help: "Revocation attempts that repeated a failed one."))
-        let failuresName = Self.name(
-            "logout_upstream_failures", "total",
-            help: "Revocations that failed: Supabase Auth unavailable, or refusing our configuration.")
-        var upstreamFailures: [String: Counter] = [:]
-        for reason in ["unavailable", "rejected_configuration"] {
-            upstreamFailures[reason] = registry.makeCounter(descriptor: failuresName, labels: [("reason", reason)])
-        }
-        self.upstreamFailures = upstreamFailures
+        upstreamFailures = Self.counters(
+            registry,
+            Self.name(
+                "logout_upstream_failures", "total",
+                help: "Revocations that failed: Supabase Auth unavailable, or refusing our configuration."),
+            label: "reason", values: ["unavailable", "rejected_configuration"])
         let jwksName = Self.name("logout_jwks_fetches", "total", help: "JWKS loads (fetches or file reads), by result.")
         jwksFetches = [
             true: registry.makeCounter(descriptor: jwksName, labels: [("result", "success")]),
             false: registry.makeCounter(descriptor: jwksName, labels: [("result", "failure")]),
         ]
-        inFlight = registry.makeGauge(
-            descriptor: Self.name("logout_inflight", "requests", help: "Requests holding a slot now, waiting on Supabase Auth included."))
-        capacity = registry.makeGauge(
-            descriptor: Self.name("logout_inflight", "capacity", help: "Slots available; past them requests get 503 overloaded."))
-        droppedLogLines = registry.makeCounter(
-            descriptor: Self.name(
-                "logout_log_lines_dropped", "total", help: "Log lines dropped because the log buffer was full."))
+        (inFlight, capacity, droppedLogLines) = Self.processMetrics(registry, version: version)
+    }
+
+    /// Requests by route template and status, and their durations by route template.
+    private static func requestMetrics(
+        _ registry: PrometheusCollectorRegistry
+    ) -> ([Route: [Int: Counter]], [Route: DurationHistogram]) {
+        let requestsName = name("logout_http_requests", "total", help: "HTTP requests answered, by route template and status.")
+        let durationName = name(
+            "logout_http_request_duration", "seconds", help: "Time from reading a request to its answer, by route template.")
+        var requests: [Route: [Int: Counter]] = [:]
+        var requestDuration: [Route: DurationHistogram] = [:]
+        for route in Route.allCases {
+            var byStatus: [Int: Counter] = [:]
+            for status in statuses {
+                byStatus[status] = registry.makeCounter(
+                    descriptor: requestsName, labels: [("route", route.label), ("status", String(status))])
+            }
+            requests[route] = byStatus
+            requestDuration[route] = registry.makeDurationHistogram(
+                descriptor: durationName, labels: [("route", route.label)], buckets: durationBuckets)
+        }
+        return (requests, requestDuration)
+    }
+
+    /// One counter per value of `label`, by that value.
+    private static func counters(
+        _ registry: PrometheusCollectorRegistry, _ descriptor: MetricNameDescriptor, label: String, values: [String]
+    ) -> [String: Counter] {
+        var counters: [String: Counter] = [:]
+        for value in values { counters[value] = registry.makeCounter(descriptor: descriptor, labels: [(label, value)]) }
+        return counters
+    }
+
+    /// The slots in use and available, the dropped log lines, and the build's version (always 1).
+    private static func processMetrics(
+        _ registry: PrometheusCollectorRegistry, version: String
+    ) -> (inFlight: Gauge, capacity: Gauge, droppedLogLines: Counter) {
+        let inFlight = registry.makeGauge(
+            descriptor: name("logout_inflight", "requests", help: "Requests holding a slot now, waiting on Supabase Auth included."))
+        let capacity = registry.makeGauge(
+            descriptor: name("logout_inflight", "capacity", help: "Slots available; past them requests get 503 overloaded."))
+        let droppedLogLines = registry.makeCounter(
+            descriptor: name("logout_log_lines_dropped", "total", help: "Log lines dropped because the log buffer was full."))
         registry.makeGauge(
-            descriptor: Self.name("logout_build", "info", help: "Always 1; the version label names the running build."),
+            descriptor: name("logout_build", "info", help: "Always 1; the version label names the running build."),
             labels: [("version", version)]
         ).set(to: 1.0)
+        return (inFlight, capacity, droppedLogLines)
     }
 
     private static func name(_ metric: String, _ unit: String, help: String) -> MetricNameDescriptor {

@@ -13,13 +13,13 @@ public final class RevocationClient: Sendable {
     /// Sent as `X-Supabase-Api-Version`, selecting GoTrue's current error shape.
     public static let apiVersion = "2024-01-01"
 
-    private let http: HTTPClient
+    let http: HTTPClient
     private let logoutURL: String
     private let anonKey: String
     private let timeout: Duration
     private let userAgent: String
     private let logger: Logger
-    private let backoff = RevocationBackoff()
+    let backoff = RevocationBackoff()
 
     /// - Parameters:
     ///   - supabaseURL: the project URL, e.g. `https://abcd.supabase.co`; trailing slashes are ignored.
@@ -46,65 +46,29 @@ public final class RevocationClient: Sendable {
     /// - Returns: the outcome after every attempt; never throws. An empty token, or one that cannot travel in a
     ///   header (CR, LF or NUL in it), is `.sessionDead(.invalidToken)` after zero attempts.
     public func revoke(accessToken: String, scope: RevocationScope, requestID: String?) async -> RevocationOutcome {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + timeout
+        var progress = RevocationProgress(timeout: timeout)
+        guard HTTPHeader("Authorization", accessToken).isWellFormed, !accessToken.isEmpty else {
+            return progress.outcome(.sessionDead(.invalidToken))
+        }
         let request = logoutRequest(accessToken: accessToken, scope: scope, requestID: requestID)
         var logger = self.logger
         logger[metadataKey: "supabase.scope"] = "\(scope.rawValue)"
         if let requestID { logger[metadataKey: "request.id"] = "\(requestID)" }
 
-        var attempts = 0
-        var lastStatus: Int?
-        var lastErrorCode: String?
-        func outcome(_ result: RevocationOutcome.Result) -> RevocationOutcome {
-            RevocationOutcome(
-                result: result, attempts: attempts, upstreamStatus: lastStatus, upstreamErrorCode: lastErrorCode,
-                duration: clock.now - start)
-        }
-
-        guard HTTPHeader("Authorization", accessToken).isWellFormed, !accessToken.isEmpty else {
-            return outcome(.sessionDead(.invalidToken))
-        }
-        attemptLoop: while attempts < Self.maxAttempts {
-            let remaining = deadline - clock.now
-            guard remaining >= .milliseconds(1) else { break }
-            attempts += 1
-            let verdict: AttemptVerdict
-            switch await http.send(request, timeout: remaining) {
-            case .success(let response):
-                lastStatus = response.status
-                lastErrorCode = Self.errorCode(of: response)
-                verdict = Self.verdict(status: response.status, errorCode: lastErrorCode, body: response.body)
-                logger.debug(
-                    "Supabase Auth answered the logout",
-                    metadata: [
-                        "supabase.attempt": "\(attempts)", "http.status": "\(response.status)",
-                        "supabase.error_code": "\(lastErrorCode ?? "-")",
-                    ])
-            case .failure(let error):
-                lastStatus = nil
-                lastErrorCode = nil
-                verdict = Self.verdict(for: error)
-                logger.debug(
-                    "Logout request to Supabase Auth failed",
-                    metadata: ["supabase.attempt": "\(attempts)", "http.error": "\(error)"])
-            }
-            switch verdict {
+        while progress.attempts < Self.maxAttempts, let remaining = progress.remaining {
+            progress.attempts += 1
+            switch await attempt(request, timeout: remaining, progress: &progress, logger: logger) {
             case .final(let result):
                 // A refusal of our own request (.rejectedConfiguration) is reported by the caller's
                 // request log line, at error level, with the status and code kept in the outcome.
-                return outcome(result)
+                return progress.outcome(result)
             case .giveUp:
-                return outcome(.failed(.unavailable))
+                return progress.outcome(.failed(.unavailable))
             case .retry:
-                guard attempts < Self.maxAttempts else { break attemptLoop }
-                let wait = backoff.delay(afterAttempt: attempts)
-                guard clock.now + wait < deadline else { break attemptLoop }
-                do { try await Task.sleep(for: wait) } catch { return outcome(.failed(.unavailable)) }
+                guard await waitBeforeRetry(progress) else { return progress.outcome(.failed(.unavailable)) }
             }
         }
-        return outcome(.failed(.unavailable))
+        return progress.outcome(.failed(.unavailable))
     }
 
     private func logoutRequest(accessToken: String, scope: RevocationScope, requestID: String?) -> HTTPRequest {

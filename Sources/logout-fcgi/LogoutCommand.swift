@@ -36,45 +36,19 @@ struct LogoutCommand: AsyncParsableCommand {
             throw StartupFailure.configuration(error)
         }
         let listenAddress = try Self.listenAddress(configuration.listen)
-
         // Trapped before the socket opens: a SIGTERM that arrives as soon as the socket accepts (a
         // service manager stopping a unit that just started) must drain, not kill the process.
         let shutdownSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
 
         let logLevel = LogLevelControl(configuration.logLevel)
-        let journal = JournalStream.isConnected(environment: ProcessInfo.processInfo.environment)
-        let logLines = Self.logLines
-        LoggingSystem.bootstrap {
-            JSONLogHandler(label: $0, level: logLevel, journalPriorities: journal, output: logLines.append)
-        }
-        let logger = Logger(label: "logout-fcgi")
+        let logger = Self.bootstrapLogging(level: logLevel)
         let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
-        logLines.onDroppedLine { metrics.recordDroppedLogLine() }
+        Self.logLines.onDroppedLine { metrics.recordDroppedLogLine() }
 
-        // Every request holding a slot may wait on its own upstream connection (HTTP/1.1), so the
-        // connection pool is as large as the slot count; HTTP/2 multiplexes them over fewer.
-        let http = try HTTPClient(
-            userAgent: Version.userAgent, logger: logger,
-            configuration: .init(
-                maxHostConnections: configuration.maxInFlight, maxCachedConnections: configuration.maxInFlight,
-                maxIdleHandles: configuration.maxInFlight))
+        let http = try Self.httpClient(configuration, logger: logger)
         let handler = try await LogoutHandler.assemble(configuration, http: http, metrics: metrics, logger: logger)
         let router = Router(logout: handler, metrics: metrics, logger: logger)
-
-        let server: FastCGIServer
-        do {
-            server = try FastCGIServer(
-                configuration: .init(
-                    listenAddress: listenAddress,
-                    workerThreads: configuration.workers ?? FastCGIServer.Configuration.defaultWorkerThreads,
-                    maxInFlight: configuration.maxInFlight,
-                    readTimeout: configuration.readTimeout,
-                    drainTimeout: configuration.drainTimeout,
-                    logger: logger),
-                responder: RouterResponder(router: router))
-        } catch {
-            throw StartupFailure.listen(String(describing: error))
-        }
+        let server = try Self.transport(configuration, listenAddress, router: router, logger: logger)
         router.readInFlight { (server.inFlight, server.capacity) }
 
         StartupLog.write(configuration, version: Version.current, to: logger)
@@ -82,20 +56,10 @@ struct LogoutCommand: AsyncParsableCommand {
         let systemd = SystemdService(logger: logger) { server.isHealthy && http.isAlive }
         let reload = HangupReload(
             settings: settings, router: router, http: http, metrics: metrics, logLevel: logLevel, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                // A group stops its services in reverse order, each after the one before has returned:
-                // systemd hears STOPPING=1 at once, then the transport drains while the libcurl loop
-                // still serves the revocations in flight.
-                services: [
-                    .init(service: reload), .init(service: http), .init(service: server), .init(service: systemd),
-                ],
-                logger: logger))
-        let signalWatcher = Task {
-            for await _ in shutdownSignals { await group.triggerGracefulShutdown() }
-        }
-        defer { signalWatcher.cancel() }
-        try await group.run()
+        // A group stops its services in reverse order, each after the one before has returned:
+        // systemd hears STOPPING=1 at once, then the transport drains while the libcurl loop
+        // still serves the revocations in flight.
+        try await Self.serve([reload, http, server, systemd], until: shutdownSignals, logger: logger)
     }
 }
 
