@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// The origin rule for requests that authenticate with cookies, the ones a browser can be tricked into sending.
 struct OriginPolicy: Sendable {
     /// Normalised allowed origins; nil: any origin.
@@ -5,7 +7,7 @@ struct OriginPolicy: Sendable {
 
     /// True when the request may come from where it says it comes from.
     func permits(origin: String?, secFetchSite: String?) -> Bool {
-        if let secFetchSite, secFetchSite.lowercased() == "cross-site" { return false }
+        if let secFetchSite, secFetchSite.isASCIICaseInsensitiveEqual(to: "cross-site") { return false }
         guard let origin else { return true }
         if origin == "null" { return false }
         guard let allowed else { return true }

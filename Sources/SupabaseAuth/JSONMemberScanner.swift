@@ -160,16 +160,7 @@ struct JSONMemberScanner {
             case UInt8(ascii: "r"): utf8.append(0x0d)
             case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
-                guard var unit = Self.hexUnit(raw, at: position) else { return nil }
-                position += 4
-                if (0xD800..<0xDC00).contains(unit) {
-                    guard raw[position...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "u")]),
-                        let low = Self.hexUnit(raw, at: position + 2), (0xDC00..<0xE000).contains(low)
-                    else { return nil }
-                    position += 6
-                    unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let scalar = Unicode.Scalar(unit) else { return nil }
+                guard let scalar = Self.unicodeEscape(raw, at: &position) else { return nil }
                 flush()
                 scalars.append(scalar)
             default:
@@ -178,6 +169,21 @@ struct JSONMemberScanner {
         }
         flush()
         return String(scalars)
+    }
+
+    /// The scalar of a `\uXXXX` escape whose hex digits start at `position` (a surrogate pair takes
+    /// two escapes); `position` moves past them. Nil for bad digits or a lone surrogate.
+    private static func unicodeEscape(_ raw: ArraySlice<UInt8>, at position: inout Int) -> Unicode.Scalar? {
+        guard var unit = hexUnit(raw, at: position) else { return nil }
+        position += 4
+        if (0xD800..<0xDC00).contains(unit) {
+            guard raw[position...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "u")]),
+                let low = hexUnit(raw, at: position + 2), (0xDC00..<0xE000).contains(low)
+            else { return nil }
+            position += 6
+            unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+        }
+        return Unicode.Scalar(unit)
     }
 
     private static func hexUnit(_ raw: ArraySlice<UInt8>, at position: Int) -> UInt32? {
