@@ -9,7 +9,7 @@ DEB := dist/logout-fcgi_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null
 # The Swift runtime linked in: the host needs no Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release run test fuzz bench deb clean
+.PHONY: all build release run test allocations allocation-thresholds fuzz bench deb clean
 
 all: build
 
@@ -23,11 +23,23 @@ release:
 run:
 	scripts/dev-run.sh
 
-# Swift tests, then the stand-in's and the end-to-end tests (real nginx, real binary); any failure fails make.
+# Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), then the allocation
+# budget; any failure fails make.
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
+	scripts/check-allocations.sh
+
+# Mallocs per request on the in-memory request path (Benchmarks/), checked against Benchmarks/Thresholds.
+allocations:
+	scripts/check-allocations.sh
+
+# Records the current malloc counts as the thresholds (after a change that allocates less).
+allocation-thresholds:
+	$(SWIFT) package --allow-writing-to-package-directory benchmark thresholds update \
+	  --target LogoutBenchmarks --path "$$PWD/Benchmarks/Thresholds" --no-progress
+	scripts/strip-thresholds.py Benchmarks/Thresholds
 
 # Long fuzz runs: make fuzz SEED=7 N=100000 (make test runs a few thousand cases of a fixed seed).
 SEED ?= $(shell date +%s)

@@ -6,7 +6,7 @@ extension FastCGIResponse {
     ///
     /// A header whose name or value holds CR, LF or NUL is left out (it would split the header
     /// block), and so is any `Content-Length` the application set: the transport writes its own.
-    func wireBytes() -> [UInt8] {
+    public func wireBytes() -> [UInt8] {
         var headerBytes = 0
         for header in headers { headerBytes += header.name.utf8.count + header.value.utf8.count + 4 }
         let bodyLength = body.utf8.count

@@ -19,6 +19,9 @@ public final class FastCGIServer: Sendable {
     let stopSignal = StopSignal()
     let hasStarted = Atomic<Bool>(false)
     let isStopping = Atomic<Bool>(false)
+    /// Connections the workers hold that have not delivered a whole request (or wait, kept alive,
+    /// for the next one).
+    let waitingConnections = Atomic<Int>(0)
     var logger: Logger { configuration.logger }
 
     /// Opens the listening socket (and initialises libfcgi once per process).
@@ -62,6 +65,11 @@ public final class FastCGIServer: Sendable {
     /// The TCP port listened on (useful with port 0); nil for unix sockets.
     public var localPort: Int? {
         socket.localPort
+    }
+
+    /// Connections accepted whose request has not fully arrived, kept-alive ones included.
+    public var connectionsWaitingForARequest: Int {
+        waitingConnections.load(ordering: .relaxed)
     }
 
     /// Worker threads whose loop is running.

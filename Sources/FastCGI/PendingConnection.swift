@@ -9,12 +9,15 @@ final class PendingConnection {
     var framing: RequestFraming
     /// When the request must be complete, in ``MonotonicClock`` milliseconds.
     var deadline: Int64
+    /// True once a request on this connection was answered: it is a kept-alive connection now.
+    private(set) var hasServedARequest: Bool
 
     /// Takes a copy of `received`, the bytes read so far.
-    init(fd: Int32, received: UnsafeRawBufferPointer, framing: RequestFraming, deadline: Int64) {
+    init(fd: Int32, received: UnsafeRawBufferPointer, framing: RequestFraming, deadline: Int64, hasServedARequest: Bool) {
         self.fd = fd
         self.framing = framing
         self.deadline = deadline
+        self.hasServedARequest = hasServedARequest
         buffer = .allocate(byteCount: max(Self.initialCapacity, received.count), alignment: 8)
         append(received)
     }
@@ -24,6 +27,11 @@ final class PendingConnection {
     }
 
     static let initialCapacity = 4096
+
+    /// A kept-alive connection with nothing of its next request yet.
+    var isIdleAfterARequest: Bool {
+        hasServedARequest && count == 0
+    }
 
     var received: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: buffer[0..<count])
@@ -52,6 +60,7 @@ final class PendingConnection {
         count = rest
         framing = RequestFraming(limit: framing.limit)
         deadline = nextDeadline
+        hasServedARequest = true
     }
 
     private func append(_ bytes: UnsafeRawBufferPointer) {

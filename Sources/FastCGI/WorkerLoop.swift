@@ -39,6 +39,7 @@ struct WorkerLoop: ~Copyable {
 
     deinit {
         for connection in connections.values { SystemCalls.close(connection.fd) }
+        server.waitingConnections.subtract(connections.count, ordering: .relaxed)
         exchange.release()
         receiveBuffer.deallocate()
         bodyScratch.deallocate()
@@ -104,9 +105,11 @@ struct WorkerLoop: ~Copyable {
             guard kept else { return }
             park(PendingConnection(
                 fd: fd, received: UnsafeRawBufferPointer(rebasing: received[byteCount...]),
-                framing: RequestFraming(limit: configuration.requestByteLimit), deadline: nextDeadline()))
+                framing: RequestFraming(limit: configuration.requestByteLimit), deadline: nextDeadline(),
+                hasServedARequest: true))
         case .needMore:
-            park(PendingConnection(fd: fd, received: received, framing: framing, deadline: nextDeadline()))
+            park(PendingConnection(
+                fd: fd, received: received, framing: framing, deadline: nextDeadline(), hasServedARequest: false))
         case .invalid(let violation):
             SystemCalls.close(fd)
             logRefused(violation)
@@ -114,7 +117,7 @@ struct WorkerLoop: ~Copyable {
     }
 
     private mutating func park(_ connection: PendingConnection) {
-        if isStopping, connection.count == 0 {
+        if isStopping, connection.isIdleAfterARequest {
             SystemCalls.close(connection.fd)
             return
         }
@@ -126,6 +129,7 @@ struct WorkerLoop: ~Copyable {
             return
         }
         connections[connection.fd] = connection
+        server.waitingConnections.add(1, ordering: .relaxed)
         deadlines.append(connection)
         // Bytes already here (a pipelined request) produce no new readiness event.
         if connection.count > 0 { advance(connection) }
@@ -165,7 +169,7 @@ struct WorkerLoop: ~Copyable {
                 return false
             case .complete(let byteCount, let keepConnection):
                 let request = UnsafeRawBufferPointer(rebasing: connection.received[0..<byteCount])
-                connections[connection.fd] = nil
+                forget(connection)
                 poll.remove(connection.fd)
                 guard serve(connection.fd, request: request, keepConnection: keepConnection) else { return false }
                 connection.dropFirst(byteCount, nextDeadline: nextDeadline())
@@ -206,20 +210,27 @@ struct WorkerLoop: ~Copyable {
     // MARK: Closing
 
     private mutating func drop(_ connection: PendingConnection, reason: String?) {
-        connections[connection.fd] = nil
+        forget(connection)
         SystemCalls.close(connection.fd)
         if let reason {
             logger.debug("FastCGI connection closed", metadata: ["fastcgi.reason": "\(reason)"])
         }
     }
 
-    /// Stops taking new connections; idle ones are closed, those mid-request may still finish.
+    private mutating func forget(_ connection: PendingConnection) {
+        guard connections.removeValue(forKey: connection.fd) != nil else { return }
+        server.waitingConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// Stops taking new connections. Kept-alive connections idle between requests are closed; the
+    /// others may still deliver their request (one just accepted has often not sent it yet), within
+    /// the read timeout.
     private mutating func stopAccepting() {
         guard !isStopping else { return }
         isStopping = true
         poll.remove(server.socket.fd)
         poll.remove(server.stopEvent.fd)
-        for connection in connections.values where connection.count == 0 {
+        for connection in connections.values where connection.isIdleAfterARequest {
             drop(connection, reason: nil)
         }
     }

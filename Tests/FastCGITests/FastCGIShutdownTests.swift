@@ -46,6 +46,21 @@ struct FastCGIShutdownTests {
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
+    @Test func aConnectionAcceptedBeforeTheStopStillGetsItsAnswer() async throws {
+        let running = try RunningServer.start(responder: ClosureResponder { _ in .now(.text(200, "served")) })
+        let server = running.server
+        let path = running.directory.socketPath
+        // nginx connects first and writes a moment later: a stop in between must not lose the request.
+        let reply = try await running.client.connectThenSend {
+            #expect(await poll { server.connectionsWaitingForARequest == 1 })
+            server.shutdownGracefully()
+            #expect(await poll { !FastCGITestClient.canConnect(.unix(path)) })
+        }
+        #expect(reply.body == "served")
+        try await running.run.value
+        #expect(server.connectionsWaitingForARequest == 0)
+    }
+
     @Test func serviceGroupGracefulShutdownStopsTheServer() async throws {
         let gate = Gate()
         let directory = try TemporaryDirectory()

@@ -60,6 +60,19 @@ struct FastCGITestClient: Sendable {
         }
     }
 
+    /// Connects now, and sends the request and reads its reply only once `ready` has returned.
+    func connectThenSend(params: [(String, String)] = [], after ready: () async -> Void) async throws -> TestReply {
+        let endpoint = endpoint
+        let bytes = Self.requestBytes(params: params.map { Pair(name: $0.0, value: $0.1) }, body: [], stdinChunk: 65535)
+        let fd = try await onThread { try Self.connect(endpoint) }
+        defer { close(fd) }
+        await ready()
+        return try await onThread {
+            try Self.writeAll(fd, bytes)
+            return try Self.readReply(fd)
+        }
+    }
+
     /// Sends a whole request, then closes without reading the reply.
     func sendAndHangUp(params: [(String, String)] = []) async throws {
         let endpoint = endpoint
