@@ -26,8 +26,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // errno as a typed error, the EINTR-aware call wrapper, a joinable thread, clocks and byte-level text helpers.
-        .target(name: "POSIXSupport"),
+        // epoll and eventfd, which Glibc's Swift module leaves out.
+        .systemLibrary(name: "CLinuxEvents"),
+        // errno as a typed error, the EINTR-aware call wrapper, epoll and eventfd, a joinable thread,
+        // clocks and byte-level text helpers.
+        .target(name: "POSIXSupport", dependencies: ["CLinuxEvents"]),
         // The header field the HTTP client and the responder share.
         .target(name: "HTTPHeaders", dependencies: ["POSIXSupport"]),
         .target(

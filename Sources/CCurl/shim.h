@@ -2,10 +2,6 @@
 #define LOGOUT_CCURL_SHIM_H
 
 #include <curl/curl.h>
-// Glibc's Swift module leaves these two out; the HTTP client's event loop waits on an epoll set and wakes
-// itself through an eventfd.
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 // curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic, which Swift cannot call.
 // One typed wrapper per argument type, each passing exactly the type libcurl reads for that option.

@@ -10,8 +10,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <poll.h>
 #include <dlfcn.h>
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 import Logging
+import POSIXSupport
 import Synchronization
 
 /// The FastCGI transport: worker threads, each with its own event loop over the shared listening
@@ -15,7 +16,7 @@ public final class FastCGIServer: Sendable {
     let workers: [Worker]
     let slots: InFlightSlots
     /// Wakes every worker's event loop to stop.
-    let stopEvent: StopEvent
+    let stopEvent: EventCounter
     let stopSignal = StopSignal()
     let hasStarted = Atomic<Bool>(false)
     let isStopping = Atomic<Bool>(false)
@@ -35,7 +36,7 @@ public final class FastCGIServer: Sendable {
         try FastCGILibrary.initialize()
         self.configuration = configuration
         self.responder = responder
-        self.stopEvent = try StopEvent()
+        self.stopEvent = try SystemCalls.failingAsTransportError { () throws(SystemCallError) in try EventCounter() }
         self.socket = try ListeningSocket.open(configuration.listenAddress)
         self.workers = (0..<configuration.workerThreads).map(Worker.init(index:))
         self.slots = InFlightSlots(capacity: configuration.maxInFlight)

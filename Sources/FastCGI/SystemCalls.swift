@@ -10,8 +10,15 @@ enum SystemCalls {
     static func retryingOnInterrupt<Result: FixedWidthInteger>(
         _ function: String, _ call: () -> Result
     ) throws(FastCGIError) -> Result {
+        try failingAsTransportError { () throws(SystemCallError) in try SystemCall.retryingOnInterrupt(function, call) }
+    }
+
+    /// What `body` returns; a failed system call in it becomes ``FastCGIError/systemCall(_:)``.
+    static func failingAsTransportError<Result: ~Copyable>(
+        _ body: () throws(SystemCallError) -> Result
+    ) throws(FastCGIError) -> Result {
         do {
-            return try SystemCall.retryingOnInterrupt(function, call)
+            return try body()
         } catch {
             throw .systemCall(error)
         }

@@ -28,9 +28,12 @@ struct WorkerLoop: ~Copyable {
     private var logger: Logger { server.logger }
 
     init(server: FastCGIServer) throws(FastCGIError) {
-        let poll = try EventPoll()
-        try poll.addReadable(server.socket.fd, token: Token.listener, exclusive: true)
-        try poll.addReadable(server.stopEvent.fd, token: Token.stop)
+        let poll = try SystemCalls.failingAsTransportError { () throws(SystemCallError) -> EventPoll in
+            let poll = try EventPoll(capacity: 64)
+            try poll.add(server.socket.fd, for: [.readable, .exclusive], token: Token.listener)
+            try poll.add(server.stopEvent.fd, for: .readable, token: Token.stop)
+            return poll
+        }
         self.server = server
         self.poll = poll
         receiveBuffer = .allocate(byteCount: 64 * 1024, alignment: 8)
@@ -51,9 +54,9 @@ struct WorkerLoop: ~Copyable {
         while !(isStopping && connections.isEmpty) {
             let now = MonotonicClock.milliseconds()
             let wait = deadlines.millisecondsUntilNext(now: now) { connections[$0.fd] === $0 }
-            let ready = poll.wait(timeoutMilliseconds: wait.map { Int32(clamping: $0) } ?? -1)
+            let ready = (try? poll.wait(timeoutMilliseconds: wait.map { Int32(clamping: $0) } ?? -1)) ?? 0
             for index in 0..<ready {
-                switch poll.token(at: index) {
+                switch poll.event(at: index).token {
                 case Token.listener: acceptConnections()
                 case Token.stop: stopAccepting()
                 case let fd: receive(on: Int32(truncatingIfNeeded: fd))
@@ -122,7 +125,7 @@ struct WorkerLoop: ~Copyable {
             return
         }
         do {
-            try poll.addReadable(connection.fd, token: UInt64(connection.fd))
+            try poll.add(connection.fd, for: .readable, token: UInt64(connection.fd))
         } catch {
             SystemCalls.close(connection.fd)
             logger.warning("A FastCGI connection could not be watched", metadata: ["fastcgi.error": "\(error)"])
@@ -170,7 +173,7 @@ struct WorkerLoop: ~Copyable {
             case .complete(let byteCount, let keepConnection):
                 let request = UnsafeRawBufferPointer(rebasing: connection.received[0..<byteCount])
                 forget(connection)
-                poll.remove(connection.fd)
+                try? poll.remove(connection.fd)
                 guard serve(connection.fd, request: request, keepConnection: keepConnection) else { return false }
                 connection.dropFirst(byteCount, nextDeadline: nextDeadline())
                 park(connection)
@@ -228,8 +231,8 @@ struct WorkerLoop: ~Copyable {
     private mutating func stopAccepting() {
         guard !isStopping else { return }
         isStopping = true
-        poll.remove(server.socket.fd)
-        poll.remove(server.stopEvent.fd)
+        try? poll.remove(server.socket.fd)
+        try? poll.remove(server.stopEvent.fd)
         for connection in connections.values where connection.isIdleAfterARequest {
             drop(connection, reason: nil)
         }

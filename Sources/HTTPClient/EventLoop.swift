@@ -7,11 +7,12 @@ import Synchronization
 /// The state the callers and the event-loop thread share: the inbox, the wakeup event, the heartbeat.
 final class LoopSharedState: Sendable {
     let inbox = Mutex(Inbox())
-    let wakeup: WakeupEvent
+    /// Signalled by callers, cleared by the loop.
+    let wakeup: EventCounter
     /// Monotonic nanoseconds at the start of the loop's latest iteration; 0 once it has exited.
     let heartbeat = Atomic<UInt64>(0)
 
-    init(wakeup: WakeupEvent) { self.wakeup = wakeup }
+    init(wakeup: consuming EventCounter) { self.wakeup = wakeup }
 }
 
 /// Drives the multi handle on its own thread: starts submitted transfers, cancels, waits on the sockets libcurl
@@ -82,8 +83,9 @@ final class EventLoop: @unchecked Sendable {
         let timeout = watch.waitTimeout(now: MonotonicClock.nanoseconds(), limit: Self.pollIntervalMilliseconds)
         let ready = try watch.epoll.wait(timeoutMilliseconds: timeout)
         for index in 0..<ready {
-            let (fd, events) = watch.epoll.event(at: index)
-            if fd == shared.wakeup.descriptor {
+            let (token, events) = watch.epoll.event(at: index)
+            let fd = Int32(truncatingIfNeeded: token)
+            if fd == shared.wakeup.fd {
                 shared.wakeup.clear()
             } else {
                 try Curl.multiSocketAction(multi.pointer, fd, SocketWatch.curlEvents(events))

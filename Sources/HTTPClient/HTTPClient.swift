@@ -26,9 +26,8 @@ public final class HTTPClient: Sendable {
         let shared: LoopSharedState
         let multi: MultiHandle
         do {
-            let wakeup = try WakeupEvent()
-            let watch = try SocketWatch(
-                capacity: EventLoop.eventsPerWait, wakeupDescriptor: wakeup.descriptor)
+            let wakeup = try EventCounter()
+            let watch = try SocketWatch(capacity: EventLoop.eventsPerWait, wakeupDescriptor: wakeup.fd)
             shared = LoopSharedState(wakeup: wakeup)
             multi = try MultiHandle(
                 maxHostConnections: configuration.maxHostConnections,

@@ -6,9 +6,9 @@ import POSIXSupport
 ///
 /// libcurl's socket and timer callbacks update it from inside its own calls, all on the event-loop thread.
 final class SocketWatch {
-    let epoll: Epoll
-    /// The `EPOLL*` bits each descriptor is registered with, by descriptor; 0 for one not in the set.
-    private var registered: [UInt32] = []
+    let epoll: EventPoll
+    /// The events each descriptor is registered for, by descriptor; none for one not in the set.
+    private var registered: [EventPoll.Events] = []
     /// Monotonic nanoseconds at which libcurl wants `CURL_SOCKET_TIMEOUT`; nil while it wants no timer.
     private var timerDeadline: UInt64?
     /// The first failure to change the set since the loop last asked.
@@ -16,8 +16,8 @@ final class SocketWatch {
 
     /// An epoll set with room for `capacity` events per wait, watching `wakeupDescriptor` for reading.
     init(capacity: Int, wakeupDescriptor: Int32) throws(SystemCallError) {
-        epoll = try Epoll(capacity: capacity)
-        try epoll.add(wakeupDescriptor, events: EPOLLIN.rawValue)
+        epoll = try EventPoll(capacity: capacity)
+        try epoll.add(wakeupDescriptor, for: .readable, token: UInt64(wakeupDescriptor))
     }
 
     /// Milliseconds for `epoll_wait`: until libcurl's timer expires, at most `limit`.
@@ -46,32 +46,32 @@ final class SocketWatch {
         guard fd >= 0 else { return }
         let index = Int(fd)
         if index >= registered.count {
-            registered.append(contentsOf: repeatElement(0, count: index + 1 - registered.count))
+            registered.append(contentsOf: repeatElement([], count: index + 1 - registered.count))
         }
         let current = registered[index]
         let wanted = Self.epollEvents(what)
         guard wanted != current else { return }
         do throws(SystemCallError) {
-            if wanted == 0 {
+            if wanted.isEmpty {
                 // libcurl may have closed the socket already, which took it out of the set.
                 try? epoll.remove(fd)
-            } else if current == 0 {
+            } else if current.isEmpty {
                 do throws(SystemCallError) {
-                    try epoll.add(fd, events: wanted)
+                    try epoll.add(fd, for: wanted, token: UInt64(fd))
                 } catch where error.errno == EEXIST {
-                    try epoll.modify(fd, events: wanted)
+                    try epoll.modify(fd, for: wanted, token: UInt64(fd))
                 }
             } else {
                 do throws(SystemCallError) {
-                    try epoll.modify(fd, events: wanted)
+                    try epoll.modify(fd, for: wanted, token: UInt64(fd))
                 } catch where error.errno == ENOENT {
                     // The socket was closed and its number reused, which took the old one out of the set.
-                    try epoll.add(fd, events: wanted)
+                    try epoll.add(fd, for: wanted, token: UInt64(fd))
                 }
             }
             registered[index] = wanted
         } catch {
-            registered[index] = 0
+            registered[index] = []
             if registrationFailure == nil { registrationFailure = error }
         }
     }
@@ -81,22 +81,22 @@ final class SocketWatch {
         timerDeadline = milliseconds < 0 ? nil : now + UInt64(milliseconds) * 1_000_000
     }
 
-    private static func epollEvents(_ what: Int32) -> UInt32 {
+    private static func epollEvents(_ what: Int32) -> EventPoll.Events {
         switch what {
-        case CURL_POLL_IN: EPOLLIN.rawValue
-        case CURL_POLL_OUT: EPOLLOUT.rawValue
-        case CURL_POLL_INOUT: EPOLLIN.rawValue | EPOLLOUT.rawValue
-        default: 0
+        case CURL_POLL_IN: .readable
+        case CURL_POLL_OUT: .writable
+        case CURL_POLL_INOUT: [.readable, .writable]
+        default: []
         }
     }
 
-    /// The `CURL_CSELECT_*` bits for `curl_multi_socket_action` from an event's `EPOLL*` bits.
-    static func curlEvents(_ events: UInt32) -> Int32 {
+    /// The `CURL_CSELECT_*` bits for `curl_multi_socket_action` from an event's epoll events.
+    static func curlEvents(_ events: EventPoll.Events) -> Int32 {
         var bits: Int32 = 0
         // A hang-up is readable: libcurl reads the end of the stream and fails or finishes the transfer.
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLRDHUP.rawValue) != 0 { bits |= CURL_CSELECT_IN }
-        if events & EPOLLOUT.rawValue != 0 { bits |= CURL_CSELECT_OUT }
-        if events & EPOLLERR.rawValue != 0 { bits |= CURL_CSELECT_ERR }
+        if !events.isDisjoint(with: [.readable, .hangUp]) { bits |= CURL_CSELECT_IN }
+        if events.contains(.writable) { bits |= CURL_CSELECT_OUT }
+        if events.contains(.error) { bits |= CURL_CSELECT_ERR }
         return bits
     }
 }
