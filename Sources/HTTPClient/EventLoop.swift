@@ -169,9 +169,10 @@ final class EventLoop: @unchecked Sendable {
     private func complete(
         _ transfer: Transfer, with result: Result<HTTPResponse, HTTPClientError>, recycling: Bool = true
     ) {
-        transfer.releaseHeaderList()
         defer { transfer.continuation.resume(returning: result) }
+        // A handle libcurl kept may still read its header list: both are left alone.
         guard recycling else { return }
+        transfer.releaseHeaderList()
         Curl.easyReset(transfer.easy)
         if idleHandles.count < configuration.maxIdleHandles {
             idleHandles.append(transfer.easy)
