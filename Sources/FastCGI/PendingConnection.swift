@@ -77,36 +77,35 @@ final class PendingConnection {
     }
 }
 
-/// Connections in the order their deadlines fall. Every connection waits the same read timeout,
-/// so appending keeps the queue sorted; an entry whose connection has since moved on is skipped.
+/// Connection deadlines in the order they fall. Every connection waits the same read timeout, so
+/// appending keeps the queue sorted. Entries name a descriptor and a deadline, never the connection
+/// itself: one that has moved on (answered, closed, waiting anew) is skipped when its entry comes up,
+/// and its buffer is freed at once, not when an older deadline ahead of it passes.
 struct DeadlineQueue {
-    private var entries: [(connection: PendingConnection, deadline: Int64)] = []
+    private var entries: [(fd: Int32, deadline: Int64)] = []
     private var head = 0
 
     mutating func append(_ connection: PendingConnection) {
-        entries.append((connection, connection.deadline))
+        entries.append((connection.fd, connection.deadline))
     }
 
-    /// Milliseconds until the earliest deadline of a connection still waiting on it, or nil.
-    mutating func millisecondsUntilNext(now: Int64, isWaiting: (PendingConnection) -> Bool) -> Int64? {
+    /// Milliseconds until the earliest deadline still in force, or nil. `isInForce` tells whether a
+    /// descriptor's connection still waits on that deadline.
+    mutating func millisecondsUntilNext(now: Int64, isInForce: (Int32, Int64) -> Bool) -> Int64? {
         while head < entries.count {
             let entry = entries[head]
-            if entry.connection.deadline == entry.deadline, isWaiting(entry.connection) {
-                return max(0, entry.deadline - now)
-            }
+            if isInForce(entry.fd, entry.deadline) { return max(0, entry.deadline - now) }
             advance()
         }
         return nil
     }
 
-    /// Removes and returns the connections whose deadline has passed.
-    mutating func popExpired(now: Int64, isWaiting: (PendingConnection) -> Bool) -> [PendingConnection] {
-        var expired: [PendingConnection] = []
+    /// Removes and returns the descriptors whose deadline, still in force, has passed.
+    mutating func popExpired(now: Int64, isInForce: (Int32, Int64) -> Bool) -> [Int32] {
+        var expired: [Int32] = []
         while head < entries.count, entries[head].deadline <= now {
             let entry = entries[head]
-            if entry.connection.deadline == entry.deadline, isWaiting(entry.connection) {
-                expired.append(entry.connection)
-            }
+            if isInForce(entry.fd, entry.deadline) { expired.append(entry.fd) }
             advance()
         }
         return expired

@@ -53,7 +53,7 @@ struct WorkerLoop: ~Copyable {
     mutating func run() {
         while !(isStopping && connections.isEmpty) {
             let now = MonotonicClock.milliseconds()
-            let wait = deadlines.millisecondsUntilNext(now: now) { connections[$0.fd] === $0 }
+            let wait = deadlines.millisecondsUntilNext(now: now) { connections[$0]?.deadline == $1 }
             let ready = (try? poll.wait(timeoutMilliseconds: wait.map { Int32(clamping: $0) } ?? -1)) ?? 0
             for index in 0..<ready {
                 switch poll.event(at: index).token {
@@ -62,8 +62,10 @@ struct WorkerLoop: ~Copyable {
                 case let fd: receive(on: Int32(truncatingIfNeeded: fd))
                 }
             }
-            let expired = deadlines.popExpired(now: MonotonicClock.milliseconds()) { connections[$0.fd] === $0 }
-            for connection in expired { drop(connection, reason: "read_timeout") }
+            let expired = deadlines.popExpired(now: MonotonicClock.milliseconds()) { connections[$0]?.deadline == $1 }
+            for fd in expired {
+                if let connection = connections[fd] { drop(connection, reason: "read_timeout") }
+            }
         }
     }
 
