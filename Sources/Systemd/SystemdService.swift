@@ -46,7 +46,7 @@ public final class SystemdService: Sendable {
     /// - Parameters:
     ///   - notifier: where notifications go; one without a socket makes ``run()`` only wait for shutdown.
     ///   - watchdog: the manager's watchdog, or nil when `WatchdogSec=` is off.
-    ///   - isHealthy: whether the process serves right now (for example: the transport's acceptors
+    ///   - isHealthy: whether the process serves right now (for example: the transport's workers
     ///     and the HTTP client's loop are alive). Its first `true` sends `READY=1`; afterwards each
     ///     watchdog ping is sent only when it returns `true`, so a wedged process gets restarted.
     ///     Called from a task, so it must not block.

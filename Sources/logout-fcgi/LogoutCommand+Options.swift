@@ -19,7 +19,7 @@ struct SettingOptions: ParsableArguments {
     var jwtAudience: String?
     @Option(help: "LOGOUT_LISTEN: unix:/path or host:port. Default: the socket systemd (LISTEN_FDS) or spawn-fcgi (fd 0) passed.")
     var listen: String?
-    @Option(help: "LOGOUT_WORKERS: acceptor threads. Default: chosen from the core count.")
+    @Option(help: "LOGOUT_WORKERS: worker threads, each with its own event loop. Default: one per core, at least 2.")
     var workers: String?
     @Option(help: "LOGOUT_SCOPE: default revocation scope: local, global or others. Default: local.")
     var scope: String?

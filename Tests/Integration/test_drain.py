@@ -116,7 +116,7 @@ class HeldSocket:
             env=env, pass_fds=[self.sock.fileno()], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=open(stderr, "wb"),
         )
-        poll(lambda: '"FastCGI transport listening"' in stderr.read_text(), 15, f"{name} acceptors")
+        poll(lambda: '"FastCGI transport listening"' in stderr.read_text(), 15, f"{name} workers")
         return proc, stderr
 
     def close(self) -> None:
