@@ -132,6 +132,12 @@ http {
       return 204;
     }
     location = /slow-logout { internal; echo_sleep $DELAY_SECONDS; echo_status 204; }
+    # The project's JWKS, as Supabase Auth serves it to a project that signs with its HS256 secret
+    # only: no keys, cached for ten minutes. The responder fetches it at start.
+    location = /auth/v1/.well-known/jwks.json {
+      add_header Cache-Control "public, max-age=600";
+      return 200 '{"keys":[]}';
+    }
     location = /ready { return 204; }
     location / { return 404; }
   }
