@@ -28,6 +28,8 @@ let package = Package(
         ),
         // epoll and eventfd, which Glibc's Swift module leaves out.
         .systemLibrary(name: "CLinuxEvents"),
+        // glibc's malloc.h, for the executable's allocator tuning (MallocArenas.swift).
+        .systemLibrary(name: "CMalloc"),
         // errno as a typed error, the EINTR-aware call wrapper, epoll and eventfd, a joinable thread,
         // clocks and byte-level text helpers.
         .target(name: "POSIXSupport", dependencies: ["CLinuxEvents"]),
@@ -95,6 +97,7 @@ let package = Package(
         .executableTarget(
             name: "logout-fcgi",
             dependencies: [
+                "CMalloc",
                 "Logout",
                 "FastCGI",
                 "HTTPClient",

@@ -151,7 +151,7 @@ wait_for_http "$STUB_URL/ready" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.l
 # ---------------------------------------------------------------- the responder and nginx in front of it
 unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL
 start_background "$RUN/responder.log" env SUPABASE_URL="$STUB_URL" SUPABASE_ANON_KEY="$ANON_KEY" \
-  SUPABASE_JWT_SECRET="$JWT_SECRET" LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$SOCKET" MALLOC_ARENA_MAX=2 "$BINARY"
+  SUPABASE_JWT_SECRET="$JWT_SECRET" LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$SOCKET" "$BINARY"
 RESPONDER_PID=$LAST_PID
 wait_for_socket "$SOCKET" "$RESPONDER_PID" 15 || { show_logs "$RUN/responder.log"; die "the responder did not start"; }
 render_nginx "$RUN/front" "127.0.0.1:$FRONT_PORT" "$SOCKET" || die "the rendered nginx.conf does not load"
