@@ -69,7 +69,7 @@ extension LogoutCommand {
 
     /// Reports a start-up failure as one line on standard error and the exit code systemd expects.
     static func main() async {
-        MallocArenas.limitToOneUnlessConfigured(environment: ProcessInfo.processInfo.environment)
+        MallocArenas.limitUnlessConfigured(environment: ProcessInfo.processInfo.environment)
         do {
             defer { logLines.close() }
             var command = try parseAsRoot()
