@@ -39,10 +39,12 @@ extension FastCGIServer: Service {
         guard stopSignal.fire() else { return }
         logger.info("FastCGI transport stopping", metadata: ["fastcgi.in_flight": "\(inFlight)"])
         isStopping.store(true, ordering: .releasing)
+        // The unix socket path this process created goes first, so nothing new connects; what is
+        // already queued is accepted by the workers as they stop and answered. The socket itself is
+        // shut down once they have (see drain). An inherited socket stays as it is, for the service
+        // manager to pass to the next instance.
+        socket.removeCreatedPath()
         stopEvent.signal()
-        // An owned socket stops taking connections at once; an inherited one stays as it is, for the
-        // service manager to pass to the next instance.
-        socket.shutDownIfOwned()
     }
 
     /// Drains in a task of its own, so that cancelling run() cannot cut the drain short.
@@ -52,7 +54,12 @@ extension FastCGIServer: Service {
 
     private func drain() async {
         let deadline = ContinuousClock.now + configuration.drainTimeout
+        var isShutDown = false
         while liveWorkers > 0 || inFlight > 0 {
+            if !isShutDown, workersAccepting.load(ordering: .acquiring) == 0 || liveWorkers == 0 {
+                socket.shutDownIfOwned()
+                isShutDown = true
+            }
             if ContinuousClock.now >= deadline {
                 logger.warning(
                     "FastCGI drain timed out",
@@ -67,6 +74,7 @@ extension FastCGIServer: Service {
             }
         }
         // A worker still running may yet use the descriptor: it is closed only when none is.
+        if !isShutDown { socket.shutDownIfOwned() }
         if liveWorkers == 0 { socket.closeIfOwned() }
         socket.removeCreatedPath()
         logger.info("FastCGI transport stopped")

@@ -23,6 +23,8 @@ public final class FastCGIServer: Sendable {
     /// Connections the workers hold that have not delivered a whole request (or wait, kept alive,
     /// for the next one).
     let waitingConnections = Atomic<Int>(0)
+    /// Workers that have not yet taken their last connections from the listening socket.
+    let workersAccepting: Atomic<Int>
     var logger: Logger { configuration.logger }
 
     /// Opens the listening socket (and initialises libfcgi once per process).
@@ -39,6 +41,7 @@ public final class FastCGIServer: Sendable {
         self.stopEvent = try SystemCalls.failingAsTransportError { () throws(SystemCallError) in try EventCounter() }
         self.socket = try ListeningSocket.open(configuration.listenAddress)
         self.workers = (0..<configuration.workerThreads).map(Worker.init(index:))
+        self.workersAccepting = Atomic(configuration.workerThreads)
         self.slots = InFlightSlots(capacity: configuration.maxInFlight)
         // Workers accept in batches until the backlog is empty. An inherited socket is changed too,
         // which its service manager does not mind: it never accepts on it.

@@ -71,9 +71,12 @@ struct WorkerLoop: ~Copyable {
 
     // MARK: Accepting
 
-    private mutating func acceptConnections() {
-        // A bounded batch, so that one busy worker leaves the next connections to the others.
-        for _ in 0..<16 where !server.isStopping.load(ordering: .relaxed) {
+    /// Accepts a bounded batch, so that one busy worker leaves the next connections to the others;
+    /// when stopping, everything already queued, so that no connection is left to be reset.
+    private mutating func acceptConnections(untilEmpty: Bool = false) {
+        var batch = 0
+        while untilEmpty || batch < 16 {
+            batch += 1
             let fd = cfcgi_accept_nonblocking(server.socket.fd)
             if fd < 0 {
                 let code = errno
@@ -233,7 +236,9 @@ struct WorkerLoop: ~Copyable {
     private mutating func stopAccepting() {
         guard !isStopping else { return }
         isStopping = true
+        acceptConnections(untilEmpty: true)
         try? poll.remove(server.socket.fd)
+        server.workersAccepting.subtract(1, ordering: .releasing)
         try? poll.remove(server.stopEvent.fd)
         for connection in connections.values where connection.isIdleAfterARequest {
             drop(connection, reason: nil)
