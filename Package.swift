@@ -86,6 +86,7 @@ let package = Package(
         .target(
             name: "Logout",
             dependencies: [
+                "HTTPClient",
                 "HTTPHeaders",
                 "POSIXSupport",
                 "SupabaseAuth",

@@ -50,7 +50,7 @@ fi
 
 # ---------------------------------------------------------------- run directory and cleanup
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/logout-fcgi-bench.XXXXXX")
-mkdir -p "$RUN/front" "$RUN/stub"
+mkdir -p "$RUN/stub/tls"
 cleanup() {
   local status=$?
   trap - EXIT INT TERM HUP
@@ -96,8 +96,35 @@ TOKEN_SLOW=$(mint_token "$JWT_SECRET" 2d0c7d1e-5b8a-4c3f-9e21-000000000002) # th
 TOKEN_FORGED=$(mint_token "other-$JWT_SECRET" 2d0c7d1e-5b8a-4c3f-9e21-000000000001)
 
 # ---------------------------------------------------------------- Supabase Auth stand-in (nginx + echo module)
+# A private CA and a certificate for localhost, made for this run as the TLS tests make them.
+python3 - "$RUN/stub/tls" <<'EOF' || die "could not make the test certificates (python3-cryptography)"
+import sys
+from pathlib import Path
+sys.path.insert(0, "Tests/Stub")
+import tls_front
+tls_front.write_certificates(Path(sys.argv[1]))
+EOF
 USER_DIRECTIVE=""
 ((EUID != 0)) || USER_DIRECTIVE="user root;"
+cat >"$RUN/stub/locations.conf" <<EOF
+location = /auth/v1/logout {
+  if (\$http_apikey != "$ANON_KEY") { return 401 '{"message":"Invalid API key"}'; }
+  if (\$http_x_supabase_api_version != "2024-01-01") { return 400 '{"code":"bench","message":"no API version"}'; }
+  if (\$http_authorization !~ "^Bearer [^ ]+\$") { return 401 '{"code":"no_authorization","message":"no Bearer"}'; }
+  if (\$arg_scope != "local") { return 400 '{"code":"validation_failed","message":"scope"}'; }
+  if (\$http_authorization = "Bearer $TOKEN_SLOW") { rewrite ^ /slow-logout last; }
+  return 204;
+}
+location = /slow-logout { internal; echo_sleep $DELAY_SECONDS; echo_status 204; }
+# The project's JWKS, as Supabase Auth serves it to a project that signs with its HS256 secret
+# only: no keys, cached for ten minutes. The responder fetches it at start.
+location = /auth/v1/.well-known/jwks.json {
+  add_header Cache-Control "public, max-age=600";
+  return 200 '{"keys":[]}';
+}
+location = /ready { return 204; }
+location / { return 404; }
+EOF
 cat >"$RUN/stub/nginx.conf" <<EOF
 load_module $ECHO_MODULE;
 $USER_DIRECTIVE
@@ -109,6 +136,7 @@ error_log $RUN/stub/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  # Also keeps an HTTP/2 connection open past nginx's default of 1,000 streams.
   keepalive_requests 1000000;
   client_body_temp_path $RUN/stub/client_body_temp;
   proxy_temp_path $RUN/stub/proxy_temp;
@@ -119,27 +147,24 @@ http {
   # Anything but a 2xx means the responder called Supabase Auth wrongly: logged, and the run fails.
   map \$status \$refused { ~^2 0; default 1; }
   log_format refused '\$status \$request_method \$uri scope=\$arg_scope version=\$http_x_supabase_api_version';
+  log_format handshakes '\$connection \$ssl_session_reused \$server_protocol \$status';
 
   server {
     listen 127.0.0.1:$STUB_PORT backlog=4096;
     access_log $RUN/stub/refused.log refused if=\$refused;
-    location = /auth/v1/logout {
-      if (\$http_apikey != "$ANON_KEY") { return 401 '{"message":"Invalid API key"}'; }
-      if (\$http_x_supabase_api_version != "2024-01-01") { return 400 '{"code":"bench","message":"no API version"}'; }
-      if (\$http_authorization !~ "^Bearer [^ ]+\$") { return 401 '{"code":"no_authorization","message":"no Bearer"}'; }
-      if (\$arg_scope != "local") { return 400 '{"code":"validation_failed","message":"scope"}'; }
-      if (\$http_authorization = "Bearer $TOKEN_SLOW") { rewrite ^ /slow-logout last; }
-      return 204;
-    }
-    location = /slow-logout { internal; echo_sleep $DELAY_SECONDS; echo_status 204; }
-    # The project's JWKS, as Supabase Auth serves it to a project that signs with its HS256 secret
-    # only: no keys, cached for ten minutes. The responder fetches it at start.
-    location = /auth/v1/.well-known/jwks.json {
-      add_header Cache-Control "public, max-age=600";
-      return 200 '{"keys":[]}';
-    }
-    location = /ready { return 204; }
-    location / { return 404; }
+    include $RUN/stub/locations.conf;
+  }
+  # The same behind TLS with HTTP/2 by ALPN, as every Supabase project is reached. One line per request
+  # with its connection's serial number and whether the TLS session was resumed, to count handshakes.
+  server {
+    listen 127.0.0.1:$STUB_TLS_PORT ssl http2 backlog=4096;
+    ssl_certificate $RUN/stub/tls/h2.pem;
+    ssl_certificate_key $RUN/stub/tls/h2.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:bench_tls:1m;
+    access_log $RUN/stub/refused.log refused if=\$refused;
+    access_log $RUN/stub/tls.log handshakes buffer=64k flush=1s;
+    include $RUN/stub/locations.conf;
   }
 }
 EOF
@@ -148,36 +173,50 @@ start_background "$RUN/stub/nginx.out" nginx -p "$RUN/stub" -e "$RUN/stub/error.
 STUB_PID=$LAST_PID
 wait_for_http "$STUB_URL/ready" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.log"; die "the stand-in did not come up"; }
 
-# ---------------------------------------------------------------- the responder and nginx in front of it
-unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL
-start_background "$RUN/responder.log" env SUPABASE_URL="$STUB_URL" SUPABASE_ANON_KEY="$ANON_KEY" \
-  SUPABASE_JWT_SECRET="$JWT_SECRET" LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$SOCKET" "$BINARY"
-RESPONDER_PID=$LAST_PID
-wait_for_socket "$SOCKET" "$RESPONDER_PID" 15 || { show_logs "$RUN/responder.log"; die "the responder did not start"; }
-render_nginx "$RUN/front" "127.0.0.1:$FRONT_PORT" "$SOCKET" || die "the rendered nginx.conf does not load"
-start_nginx "$RUN/front"
-FRONT_PID=$LAST_PID
-wait_for_http "http://127.0.0.1:$FRONT_PORT/healthz" "$FRONT_PID" 10 ||
-  { show_logs "$RUN/front/error.log" "$RUN/responder.log"; die "nginx did not come up on port $FRONT_PORT"; }
+# ---------------------------------------------------------------- the responders and nginx in front of each
+# One pair against the plain stand-in, one against its TLS listener (trusting the run's CA through
+# SUPABASE_CA_FILE; the tokens name the plain URL as their issuer).
+unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL SUPABASE_CA_FILE LOGOUT_JWT_ISSUER
+start_pair() { # NAME SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID
+  local name=$1 socket=$2 port=$3
+  shift 3
+  start_background "$RUN/$name.log" env SUPABASE_ANON_KEY="$ANON_KEY" SUPABASE_JWT_SECRET="$JWT_SECRET" \
+    LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$socket" "$@" "$BINARY"
+  PAIR_RESPONDER_PID=$LAST_PID
+  wait_for_socket "$socket" "$PAIR_RESPONDER_PID" 15 || { show_logs "$RUN/$name.log"; die "the $name responder did not start"; }
+  render_nginx "$RUN/front-$name" "127.0.0.1:$port" "$socket" || die "the rendered nginx.conf does not load"
+  start_nginx "$RUN/front-$name"
+  wait_for_http "http://127.0.0.1:$port/healthz" "$LAST_PID" 10 ||
+    { show_logs "$RUN/front-$name/error.log" "$RUN/$name.log"; die "nginx did not come up on port $port"; }
+}
+mkdir -p "$RUN/front-plain" "$RUN/front-tls"
+start_pair plain "$SOCKET" "$FRONT_PORT" SUPABASE_URL="$STUB_URL"
+RESPONDER_PID=$PAIR_RESPONDER_PID
+start_pair tls "$SOCKET_TLS" "$FRONT_TLS_PORT" SUPABASE_URL="$STUB_TLS_URL" \
+  SUPABASE_CA_FILE="$RUN/stub/tls/ca.pem" LOGOUT_JWT_ISSUER="$STUB_URL/auth/v1"
+RESPONDER_TLS_PID=$PAIR_RESPONDER_PID
 
 # ---------------------------------------------------------------- pre-flight: never time a broken setup
-post() { curl -s -o "$RUN/preflight.body" -w '%{http_code} %{time_total}' --max-time 10 -X POST "$@" "$FRONT_URL" || true; }
+post() { curl -s -o "$RUN/preflight.body" -w '%{http_code} %{time_total}' --max-time 10 -X POST "$@" || true; }
 expect() { # LABEL "STATUS TIME" WANT_STATUS WANT_BODY_PART
   local label=$1 status=${2%% *} want_status=$3 want_body=$4
   [[ $status == "$want_status" ]] && grep -qF "$want_body" "$RUN/preflight.body" && return 0
   echo "--- body: $(head -c 500 "$RUN/preflight.body")" >&2
-  show_logs "$RUN/responder.log" "$RUN/front/error.log" "$RUN/stub/refused.log"
+  show_logs "$RUN/plain.log" "$RUN/tls.log" "$RUN/front-plain/error.log" "$RUN/stub/refused.log" "$RUN/stub/error.log"
   die "pre-flight '$label': got $status, want $want_status with $want_body"
 }
-expect "valid token" "$(post -H "Authorization: Bearer $TOKEN_OK")" 200 '{"data":{"success":true}}'
-expect "no token" "$(post)" 401 '"code":"missing_token"'
-expect "forged token" "$(post -H "Authorization: Bearer $TOKEN_FORGED")" 401 '"code":"invalid_token"'
-result=$(post -H "Authorization: Bearer $TOKEN_SLOW")
-expect "slow token" "$result" 200 '{"data":{"success":true}}'
-elapsed_ms=$(awk -v t="${result#* }" 'BEGIN { printf "%d", t * 1000 }')
-((elapsed_ms >= DELAY_MS)) || die "pre-flight 'slow token' took $elapsed_ms ms < $DELAY_MS ms: Supabase Auth was not called"
+expect "valid token" "$(post -H "Authorization: Bearer $TOKEN_OK" "$FRONT_URL")" 200 '{"data":{"success":true}}'
+expect "no token" "$(post "$FRONT_URL")" 401 '"code":"missing_token"'
+expect "forged token" "$(post -H "Authorization: Bearer $TOKEN_FORGED" "$FRONT_URL")" 401 '"code":"invalid_token"'
+expect "valid token over TLS" "$(post -H "Authorization: Bearer $TOKEN_OK" "$FRONT_TLS_URL")" 200 '{"data":{"success":true}}'
+for url in "$FRONT_URL" "$FRONT_TLS_URL"; do
+  result=$(post -H "Authorization: Bearer $TOKEN_SLOW" "$url")
+  expect "slow token ($url)" "$result" 200 '{"data":{"success":true}}'
+  elapsed_ms=$(awk -v t="${result#* }" 'BEGIN { printf "%d", t * 1000 }')
+  ((elapsed_ms >= DELAY_MS)) || die "pre-flight 'slow token' took $elapsed_ms ms < $DELAY_MS ms: Supabase Auth was not called"
+done
 [[ ! -s $RUN/stub/refused.log ]] || { show_logs "$RUN/stub/refused.log"; die "the stand-in refused calls (see above)"; }
-note "pre-flight ok (slow round trip ${elapsed_ms} ms)"
+note "pre-flight ok (slow round trip ${elapsed_ms} ms over TLS)"
 
 # ---------------------------------------------------------------- load
 cat >"$RUN/post.lua" <<'EOF'
@@ -194,10 +233,10 @@ function done(summary, latency, requests)
 end
 EOF
 
-# run_wrk TOKEN CONNECTIONS SECONDS OUT: wrk in the background so Ctrl-C reaches this script's trap.
+# run_wrk TOKEN CONNECTIONS SECONDS OUT [URL]: wrk in the background so Ctrl-C reaches this script's trap.
 run_wrk() {
   local threads=$((THREADS < $2 ? THREADS : $2))
-  BENCH_TOKEN=$1 start_background "$4" wrk -t"$threads" -c"$2" -d"$3s" --timeout 10s -s "$RUN/post.lua" "$FRONT_URL"
+  BENCH_TOKEN=$1 start_background "$4" wrk -t"$threads" -c"$2" -d"$3s" --timeout 10s -s "$RUN/post.lua" "${5:-$FRONT_URL}"
   wait "$LAST_PID" || true
   unset 'PIDS[-1]'
 }
@@ -232,20 +271,21 @@ fi
 ROWS=()
 for scenario in "${SCENARIO_LIST[@]}"; do
   case $scenario in
-    ok) token=$TOKEN_OK connections=$CONNECTIONS ;;
-    reject) token="" connections=$CONNECTIONS ;;
-    slow) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS ;;
+    ok) token=$TOKEN_OK connections=$CONNECTIONS url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
+    reject) token="" connections=$CONNECTIONS url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
+    slow) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
+    slow-tls) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS url=$FRONT_TLS_URL pid=$RESPONDER_TLS_PID log=tls ;;
   esac
   settle
   note "$scenario: $connections connections, ${DURATION}s"
   rm -f "$RUN/rss-$scenario"
-  sample_rss "$RESPONDER_PID" "$RUN/rss-$scenario" &
+  sample_rss "$pid" "$RUN/rss-$scenario" &
   SAMPLER_PID=$!
   PIDS+=("$SAMPLER_PID")
-  run_wrk "$token" "$connections" "$DURATION" "$RUN/wrk-$scenario.out"
+  run_wrk "$token" "$connections" "$DURATION" "$RUN/wrk-$scenario.out" "$url"
   stop_pid "$SAMPLER_PID"
   unset 'PIDS[-1]'
-  kill -0 "$RESPONDER_PID" 2>/dev/null || { show_logs "$RUN/responder.log"; die "the responder died during $scenario"; }
+  kill -0 "$pid" 2>/dev/null || { show_logs "$RUN/$log.log"; die "the responder died during $scenario"; }
   grep -q '^RESULT' "$RUN/wrk-$scenario.out" || { cat "$RUN/wrk-$scenario.out" >&2; die "wrk gave no result for $scenario"; }
   read -r _ requests micros p50 p99 non2xx socket_errors < <(grep '^RESULT' "$RUN/wrk-$scenario.out")
   if [[ $scenario == reject ]]; then expected=$((non2xx == requests)); else expected=$((non2xx == 0)); fi
@@ -261,10 +301,20 @@ echo
 printf '%-8s %6s %10s %11s %11s %8s %8s %11s  %s\n' scenario conns req/s p50 p99 non-2xx sockerr "peak RSS" check
 printf '%s\n' "${ROWS[@]}"
 echo
-peak=$(awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$RESPONDER_PID/status")
-echo "responder: $BINARY (peak RSS since start: $peak); nginx workers: auto ($(nproc) cores); wrk threads: $THREADS."
+peak() { awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$1/status"; }
+echo "responder: $BINARY (peak RSS since start: $(peak "$RESPONDER_PID"), over TLS $(peak "$RESPONDER_TLS_PID"));"
+echo "nginx workers: auto ($(nproc) cores); wrk threads: $THREADS."
 echo "ok and slow expect only 2xx, reject only 401s. slow: Supabase Auth answers after ${DELAY_MS} ms, so no setup"
 echo "can exceed $((SLOW_CONNECTIONS * 1000 / DELAY_MS)) req/s ($SLOW_CONNECTIONS connections / ${DELAY_MS} ms)."
+if [[ " ${SCENARIO_LIST[*]} " == *" slow-tls "* ]]; then
+  # The access log is written at least every second; then count connections (one handshake each) and resumptions.
+  sleep 1.5
+  read -r handshakes resumed streams http2 < <(awk '{ if (!($1 in seen)) { seen[$1] = 1; n++; if ($2 == "r") r++ }
+    s++; if ($3 == "HTTP/2.0") h++ } END { printf "%d %d %d %d\n", n, r, s, h }' "$RUN/stub/tls.log")
+  echo "slow-tls: Supabase Auth behind TLS + HTTP/2 ($streams requests, $http2 over HTTP/2, the pre-flight's"
+  echo "and the JWKS fetch included): $handshakes TLS handshakes, $((handshakes - resumed)) full, $resumed resumed."
+  ((handshakes <= 8)) || { echo "more than 8 TLS handshakes: connections were not reused"; ROWS+=(UNEXPECTED); }
+fi
 echo "wrk, both nginx and the responder share this machine: compare runs with each other, not with production."
 grep -q UNEXPECTED <<<"${ROWS[*]}" && exit 1
 exit 0

@@ -26,6 +26,13 @@ static inline CURLcode logout_curl_easy_setopt_off_t(CURL *handle, CURLoption op
     return curl_easy_setopt(handle, option, value);
 }
 
+// CURLOPT_CAINFO_BLOB and the like, without a copy (CURL_BLOB_NOCOPY): the bytes must stay as they are for as
+// long as the handle may use them, i.e. until the handle is reset or cleaned up.
+static inline CURLcode logout_curl_easy_setopt_blob_nocopy(CURL *handle, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob = { (void *)data, length, CURL_BLOB_NOCOPY };
+    return curl_easy_setopt(handle, option, &blob);
+}
+
 typedef size_t (*logout_curl_data_callback)(char *data, size_t size, size_t count, void *userdata);
 
 static inline CURLcode logout_curl_easy_setopt_callback(CURL *handle, CURLoption option, logout_curl_data_callback value) {
@@ -54,6 +61,10 @@ typedef int (*logout_curl_timer_callback)(CURLM *multi, long timeout_ms, void *u
 static inline CURLMcode logout_curl_multi_setopt_timer_callback(
     CURLM *multi, CURLMoption option, logout_curl_timer_callback value) {
     return curl_multi_setopt(multi, option, value);
+}
+
+static inline CURLSHcode logout_curl_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+    return curl_share_setopt(share, option, value);
 }
 
 static inline CURLcode logout_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {

@@ -5,6 +5,7 @@ import CCurl
 enum Curl {
     typealias Easy = UnsafeMutableRawPointer
     typealias Multi = UnsafeMutableRawPointer
+    typealias Share = UnsafeMutableRawPointer
     typealias HeaderList = UnsafeMutablePointer<curl_slist>
     typealias DataCallback = logout_curl_data_callback
     typealias SocketCallback = logout_curl_socket_callback
@@ -75,11 +76,54 @@ enum Curl {
         try check(logout_curl_easy_setopt_callback(easy, option, value))
     }
 
+    /// `curl_easy_setopt` with a `struct curl_blob` libcurl does not copy (`CURLOPT_CAINFO_BLOB`): `bytes` must
+    /// stay unchanged until the handle is reset or cleaned up.
+    static func setOption(_ easy: Easy, _ option: CURLoption, blob bytes: UnsafeRawBufferPointer) throws(CurlError) {
+        try check(logout_curl_easy_setopt_blob_nocopy(easy, option, bytes.baseAddress, bytes.count))
+    }
+
+    /// `curl_easy_setopt(CURLOPT_SHARE)`.
+    static func setOption(_ easy: Easy, _ option: CURLoption, share value: Share) throws(CurlError) {
+        try check(logout_curl_easy_setopt_pointer(easy, option, value))
+    }
+
+    /// `curl_easy_getinfo` with a `long`.
+    static func info(_ easy: Easy, _ info: CURLINFO) throws(CurlError) -> Int {
+        var value = 0
+        try check(logout_curl_easy_getinfo_long(easy, info, &value))
+        return value
+    }
+
+    /// `curl_easy_getinfo` with a C string, copied; nil when libcurl has none.
+    static func info(_ easy: Easy, string info: CURLINFO) throws(CurlError) -> String? {
+        var value: UnsafeMutableRawPointer?
+        try check(logout_curl_easy_getinfo_pointer(easy, info, &value))
+        return value.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) }
+    }
+
     /// `curl_easy_getinfo(CURLINFO_RESPONSE_CODE)`.
     static func responseCode(_ easy: Easy) throws(CurlError) -> Int {
-        var value = 0
-        try check(logout_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &value))
-        return value
+        try info(easy, CURLINFO_RESPONSE_CODE)
+    }
+
+    // MARK: share
+
+    /// `curl_share_init`.
+    static func shareInit() throws(CurlError) -> Share {
+        if let error = globalInitError { throw error }
+        guard let share = curl_share_init() else { throw .outOfMemory }
+        return share
+    }
+
+    /// `curl_share_cleanup`, once no easy handle uses the share any more.
+    static func shareCleanup(_ share: Share) {
+        _ = curl_share_cleanup(share)
+    }
+
+    /// `curl_share_setopt(CURLSHOPT_SHARE)`: the share holds this kind of data for every easy handle using it.
+    static func share(_ share: Share, _ data: curl_lock_data) throws(CurlError) {
+        let code = logout_curl_share_setopt_long(share, CURLSHOPT_SHARE, Int(data.rawValue))
+        if code != CURLSHE_OK { throw CurlError(code) }
     }
 
     // MARK: header lists

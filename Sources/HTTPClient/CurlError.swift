@@ -7,6 +7,7 @@ struct CurlError: Error, Equatable, CustomStringConvertible {
     private enum Code: Equatable {
         case easy(UInt32)
         case multi(Int32)
+        case share(UInt32)
         case outOfMemory
     }
 
@@ -14,6 +15,7 @@ struct CurlError: Error, Equatable, CustomStringConvertible {
 
     init(_ code: CURLcode) { self.code = .easy(code.rawValue) }
     init(_ code: CURLMcode) { self.code = .multi(code.rawValue) }
+    init(_ code: CURLSHcode) { self.code = .share(code.rawValue) }
 
     /// libcurl returned no handle or list: it could not allocate.
     static let outOfMemory = CurlError(code: .outOfMemory)
@@ -29,6 +31,7 @@ struct CurlError: Error, Equatable, CustomStringConvertible {
         switch code {
         case .easy(let raw): "curle_\(raw)"
         case .multi(let raw): "curlm_\(raw)"
+        case .share(let raw): "curlshe_\(raw)"
         case .outOfMemory: "curl_out_of_memory"
         }
     }

@@ -24,7 +24,7 @@ final class EventLoop: @unchecked Sendable {
     private let shared: LoopSharedState
     private let multi: MultiHandle
     private let configuration: HTTPClient.Configuration
-    private let userAgent: String
+    private let defaults: TransferDefaults
     private let logger: Logger
     private var loggedLoopFailure = false
     private var failureBackoff = LoopFailureBackoff()
@@ -42,12 +42,14 @@ final class EventLoop: @unchecked Sendable {
 
     init(
         shared: LoopSharedState, multi: MultiHandle, configuration: HTTPClient.Configuration,
-        userAgent: String, logger: Logger
+        userAgent: String, caBundle: CABundle?, logger: Logger
     ) {
         self.shared = shared
         self.multi = multi
         self.configuration = configuration
-        self.userAgent = userAgent
+        self.defaults = TransferDefaults(
+            userAgent: userAgent, connectTimeout: configuration.connectTimeout,
+            maxIdleConnectionAge: configuration.maxIdleConnectionAge, share: multi.share, caBundle: caBundle)
         self.logger = logger
     }
 
@@ -118,11 +120,14 @@ final class EventLoop: @unchecked Sendable {
             ticket: submission.ticket, easy: easy, continuation: submission.continuation,
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes)
         do throws(HTTPClientError) {
-            try transfer.configure(
-                for: submission.request, timeout: submission.timeout, connectTimeout: configuration.connectTimeout,
-                userAgent: userAgent)
+            try transfer.configure(for: submission.request, timeout: submission.timeout, defaults: defaults)
             do { try Curl.multiAdd(multi.pointer, easy) } catch { throw HTTPClientError(transferFailure: error) }
         } catch {
+            if error.isSetupFailure {
+                logger.error(
+                    "libcurl refused an option while setting up a request: a bug in the HTTP client, not in the settings",
+                    metadata: ["http.error": "\(error)", "curl.code": "\(error.curlCode ?? 0)"])
+            }
             complete(transfer, with: .failure(error))
             return
         }
@@ -144,7 +149,12 @@ final class EventLoop: @unchecked Sendable {
 
     private func response(of transfer: Transfer, result: CURLcode) -> Result<HTTPResponse, HTTPClientError> {
         if transfer.exceededLimit { return .failure(.responseTooLarge) }
-        guard result == CURLE_OK else { return .failure(HTTPClientError(transferFailure: CurlError(result))) }
+        guard result == CURLE_OK else {
+            let verifyResult = (try? Curl.info(transfer.easy, CURLINFO_SSL_VERIFYRESULT)) ?? 0
+            return .failure(
+                HTTPClientError(
+                    transferFailure: CurlError(result), verifyResult: verifyResult, message: transfer.errorMessage))
+        }
         do {
             let status = try Curl.responseCode(transfer.easy)
             return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body))
@@ -172,8 +182,8 @@ final class EventLoop: @unchecked Sendable {
         defer { transfer.continuation.resume(returning: result) }
         // A handle libcurl kept may still read its header list: both are left alone.
         guard recycling else { return }
-        transfer.releaseHeaderList()
         Curl.easyReset(transfer.easy)
+        transfer.releaseHandleMemory()
         if idleHandles.count < configuration.maxIdleHandles {
             idleHandles.append(transfer.easy)
         } else {

@@ -5,7 +5,8 @@ import Synchronization
 
 /// An HTTP client over one libcurl multi handle, driven by a thread of its own.
 ///
-/// Connections stay open and are reused (HTTP/2 where the server offers it over TLS); TLS peers are verified.
+/// Connections stay open and are reused, HTTP/2 multiplexed where the server offers it over TLS, with TLS sessions
+/// resumed across connections; TLS peers and host names are always verified, TLS 1.2 at least.
 /// Call `shutdown()` (or run it as a `Service`) before the process exits.
 public final class HTTPClient: Sendable {
     private let shared: LoopSharedState
@@ -25,21 +26,26 @@ public final class HTTPClient: Sendable {
     ) throws(HTTPClientError) {
         let shared: LoopSharedState
         let multi: MultiHandle
+        let caBundle: CABundle?
         do {
             let wakeup = try EventCounter()
             let watch = try SocketWatch(capacity: EventLoop.eventsPerWait, wakeupDescriptor: wakeup.fd)
             shared = LoopSharedState(wakeup: wakeup)
-            multi = try MultiHandle(
-                maxHostConnections: configuration.maxHostConnections,
-                maxCachedConnections: configuration.maxCachedConnections, watch: watch)
+            multi = try MultiHandle(configuration: configuration, watch: watch)
+            caBundle = try configuration.additionalTrust.map { trust throws(CurlError) in try CABundle(adding: trust) }
         } catch let error as CurlError {
             throw HTTPClientError(transferFailure: error)
         } catch {
             throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
         }
+        if let caBundle, caBundle.systemBundlePath == nil {
+            logger.warning(
+                "no system CA bundle could be read: only the additional certificate authorities and libcurl's CA directory are trusted")
+        }
         shared.heartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
         let loop = EventLoop(
-            shared: shared, multi: multi, configuration: configuration, userAgent: userAgent, logger: logger)
+            shared: shared, multi: multi, configuration: configuration, userAgent: userAgent, caBundle: caBundle,
+            logger: logger)
         do {
             thread = Mutex(try JoinableThread { loop.run() })
         } catch {

@@ -1,20 +1,33 @@
 import CCurl
 
-/// Owns one libcurl multi handle, driven through the multi_socket API: libcurl reports the sockets and the timer it
-/// needs to `watch`.
+/// Owns one libcurl multi handle, driven through the multi_socket API (libcurl reports the sockets and the timer it
+/// needs to `watch`), and the share that lets every easy handle resume TLS sessions and reuse DNS answers
+/// that another one obtained.
 ///
-/// Belongs to the client's event-loop thread. The handle is cleaned up when the last owner lets go, after the loop
-/// has removed every easy handle; `watch` outlives that cleanup, which may still report sockets closing.
+/// Belongs to the client's event-loop thread, the only thread that touches the share, so it needs no locks.
+/// The handles are cleaned up when the last owner lets go, after the loop has removed and cleaned up every easy
+/// handle; `watch` outlives that cleanup, which may still report sockets closing.
 final class MultiHandle: @unchecked Sendable {
     let pointer: Curl.Multi
+    let share: Curl.Share
     let watch: SocketWatch
 
-    init(maxHostConnections: Int, maxCachedConnections: Int, watch: SocketWatch) throws(CurlError) {
-        pointer = try Curl.multiInit()
+    init(configuration: HTTPClient.Configuration, watch: SocketWatch) throws(CurlError) {
+        share = try Curl.shareInit()
+        do {
+            try Curl.share(share, CURL_LOCK_DATA_SSL_SESSION)
+            try Curl.share(share, CURL_LOCK_DATA_DNS)
+            pointer = try Curl.multiInit()
+        } catch {
+            Curl.shareCleanup(share)
+            throw error
+        }
         self.watch = watch
         do {
-            try Curl.setOption(pointer, CURLMOPT_MAX_HOST_CONNECTIONS, maxHostConnections)
-            try Curl.setOption(pointer, CURLMOPT_MAXCONNECTS, maxCachedConnections)
+            try Curl.setOption(pointer, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+            try Curl.setOption(pointer, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxHostConnections)
+            try Curl.setOption(pointer, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections)
+            try Curl.setOption(pointer, CURLMOPT_MAX_CONCURRENT_STREAMS, configuration.maxConcurrentStreams)
             let userData = Unmanaged.passUnretained(watch).toOpaque()
             try Curl.setOption(pointer, CURLMOPT_SOCKETFUNCTION, socketCallback: SocketWatch.socketCallback)
             try Curl.setOption(pointer, CURLMOPT_SOCKETDATA, pointer: userData)
@@ -22,11 +35,13 @@ final class MultiHandle: @unchecked Sendable {
             try Curl.setOption(pointer, CURLMOPT_TIMERDATA, pointer: userData)
         } catch {
             Curl.multiCleanup(pointer)
+            Curl.shareCleanup(share)
             throw error
         }
     }
 
     deinit {
         Curl.multiCleanup(pointer)
+        Curl.shareCleanup(share)
     }
 }

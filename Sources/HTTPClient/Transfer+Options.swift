@@ -2,20 +2,29 @@ import CCurl
 import HTTPHeaders
 import POSIXSupport
 
+/// What every transfer of one client shares: set on each easy handle after its reset.
+struct TransferDefaults {
+    let userAgent: String
+    let connectTimeout: Duration
+    let maxIdleConnectionAge: Duration
+    let share: Curl.Share
+    /// The system bundle plus the additional authorities; nil: libcurl's own defaults.
+    let caBundle: CABundle?
+}
+
 extension Transfer {
     /// Sets every option of the (freshly reset) easy handle for `request`.
     ///
-    /// Fails with `.invalidRequest` for a header that would split the request, and with the libcurl error otherwise.
-    func configure(
-        for request: HTTPRequest, timeout: Duration, connectTimeout: Duration, userAgent: String
-    ) throws(HTTPClientError) {
+    /// Fails with `.invalidRequest` for a header that would split the request, and with `.setupFailed` when
+    /// libcurl refuses an option: every option here is valid on any handle, so that is a bug of this client.
+    func configure(for request: HTTPRequest, timeout: Duration, defaults: TransferDefaults) throws(HTTPClientError) {
         guard request.headers.allSatisfy(\.isWellFormed), !request.method.isEmpty,
             request.method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { throw .invalidRequest }
         do {
-            try setConnectionOptions(url: request.url, timeout: timeout, connectTimeout: connectTimeout)
+            try setConnectionOptions(url: request.url, timeout: timeout, defaults: defaults)
             // A User-Agent header in the request replaces this one.
-            try Curl.setOption(easy, CURLOPT_USERAGENT, userAgent)
+            try Curl.setOption(easy, CURLOPT_USERAGENT, defaults.userAgent)
             try setMethodAndBody(method: request.method, body: request.body)
             try setHeaders(request.headers, hasBody: Self.sendsBody(request.method))
             let userData = Unmanaged.passUnretained(self).toOpaque()
@@ -23,29 +32,45 @@ extension Transfer {
             try Curl.setOption(easy, CURLOPT_WRITEDATA, pointer: userData)
             try Curl.setOption(easy, CURLOPT_HEADERFUNCTION, callback: Self.headerCallback)
             try Curl.setOption(easy, CURLOPT_HEADERDATA, pointer: userData)
+            try Curl.setOption(easy, CURLOPT_ERRORBUFFER, pointer: errorBuffer)
         } catch {
-            throw HTTPClientError(transferFailure: error)
+            throw .setupFailed(curlCode: error.easyCode?.rawValue ?? CURLE_OUT_OF_MEMORY.rawValue)
         }
     }
 
-    private func setConnectionOptions(url: String, timeout: Duration, connectTimeout: Duration) throws(CurlError) {
+    // No CURLOPT_BUFFERSIZE or CURLOPT_UPLOAD_BUFFERSIZE: libcurl 7.88 refuses to resize (CURLE_BAD_FUNCTION_ARGUMENT)
+    // a receive buffer it still holds, which a handle whose last transfer ran over HTTP/2 does, and a reset
+    // would put the setting back to the default while the old buffer stays. The defaults cost memory only
+    // per handle in use.
+    private func setConnectionOptions(url: String, timeout: Duration, defaults: TransferDefaults) throws(CurlError) {
         try Curl.setOption(easy, CURLOPT_URL, url)
         try Curl.setOption(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         // Timeouts must never raise SIGALRM in a multi-threaded server.
         try Curl.setOption(easy, CURLOPT_NOSIGNAL, 1)
         try Curl.setOption(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        try Curl.setOption(easy, CURLOPT_SSL_VERIFYPEER, 1)
-        try Curl.setOption(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        // A burst waits for the first connection to say whether it multiplexes instead of opening dozens.
+        try Curl.setOption(easy, CURLOPT_PIPEWAIT, 1)
+        try setTLSOptions(defaults)
+        try Curl.setOption(easy, CURLOPT_SHARE, share: defaults.share)
         try Curl.setOption(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        try Curl.setOption(easy, CURLOPT_TCP_KEEPIDLE, 30)
+        try Curl.setOption(easy, CURLOPT_TCP_KEEPINTVL, 15)
+        try Curl.setOption(easy, CURLOPT_MAXAGE_CONN, Int(defaults.maxIdleConnectionAge.components.seconds))
         try Curl.setOption(easy, CURLOPT_FOLLOWLOCATION, 0)
-        // Answers are a few hundred bytes and requests carry no body, while hundreds of transfers
-        // can be in flight: libcurl's 16 KiB receive and 64 KiB upload buffers per handle would be
-        // most of the process's memory.
-        try Curl.setOption(easy, CURLOPT_BUFFERSIZE, 4096)
-        try Curl.setOption(easy, CURLOPT_UPLOAD_BUFFERSIZE, 16384)
         let timeoutMilliseconds = Self.milliseconds(timeout)
         try Curl.setOption(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
-        try Curl.setOption(easy, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMilliseconds, Self.milliseconds(connectTimeout)))
+        try Curl.setOption(
+            easy, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMilliseconds, Self.milliseconds(defaults.connectTimeout)))
+    }
+
+    /// Peer and host name always verified, TLS 1.2 at least; there is no switch to turn either off.
+    private func setTLSOptions(_ defaults: TransferDefaults) throws(CurlError) {
+        try Curl.setOption(easy, CURLOPT_SSL_VERIFYPEER, 1)
+        try Curl.setOption(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        try Curl.setOption(easy, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
+        if let bundle = defaults.caBundle {
+            try Curl.setOption(easy, CURLOPT_CAINFO_BLOB, blob: bundle.bytes)
+        }
     }
 
     private func setMethodAndBody(method: String, body: [UInt8]) throws(CurlError) {
@@ -76,7 +101,6 @@ extension Transfer {
         list = try Curl.listAppend(list, "Expect:")
         try Curl.setOption(easy, CURLOPT_HTTPHEADER, list: list)
     }
-
 
     private static func sendsBody(_ method: String) -> Bool {
         method != "GET" && method != "HEAD"

@@ -1,3 +1,4 @@
+import CCurl
 import HTTPHeaders
 
 /// One transfer on the event-loop thread: its easy handle, the header list it sends, and the response as it arrives.
@@ -8,6 +9,8 @@ final class Transfer {
     let easy: Curl.Easy
     let continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>
     var headerList: Curl.HeaderList?
+    /// `CURLOPT_ERRORBUFFER`: libcurl's message for a failed transfer, which tells certificate failures apart.
+    let errorBuffer = UnsafeMutableRawPointer.allocate(byteCount: Int(CURL_ERROR_SIZE), alignment: 1)
 
     private let maxBodyBytes: Int
     private let maxHeaderBytes: Int
@@ -27,12 +30,20 @@ final class Transfer {
         self.continuation = continuation
         self.maxBodyBytes = maxBodyBytes
         self.maxHeaderBytes = maxHeaderBytes
+        errorBuffer.storeBytes(of: 0, as: UInt8.self)
     }
 
-    /// Frees the request's header list, which libcurl reads until the transfer ends. Call once the transfer is over.
-    func releaseHeaderList() {
+    /// Frees the request's header list and the error buffer, which libcurl uses until the handle is reset.
+    /// Call once, after the reset; a handle libcurl kept keeps them (leaked rather than freed under it).
+    func releaseHandleMemory() {
         Curl.listFreeAll(headerList)
         headerList = nil
+        errorBuffer.deallocate()
+    }
+
+    /// libcurl's message for the failed transfer; empty when it wrote none.
+    var errorMessage: String {
+        String(cString: errorBuffer.assumingMemoryBound(to: CChar.self))
     }
 
     /// Takes one body chunk; false (stop the transfer) once the body would outgrow the limit.

@@ -22,6 +22,10 @@ public struct LogoutConfiguration: Sendable {
     /// The audience every token's `aud` must name; nil: not checked.
     public var jwtAudience: String?
     public var upstreamTimeout: Duration
+    /// A PEM file of certificate authorities trusted for Supabase Auth besides the system's; nil: none.
+    public var supabaseCAFile: String?
+    /// Connections to Supabase Auth at most (`CURLMOPT_MAX_HOST_CONNECTIONS`).
+    public var upstreamConnections: Int
 
     // Transport
     /// `unix:/path` or `host:port`; nil: the socket systemd or spawn-fcgi passed.
@@ -59,10 +63,12 @@ public struct LogoutConfiguration: Sendable {
         let cookies = try readCookies(source, projectHost: project.host)
         let browser = try readBrowserChecks(source)
         let serving = try readServing(source)
+        let upstream = try readUpstreamConnection(source)
         return LogoutConfiguration(
             supabaseURL: project.url, anonKey: project.anonKey, jwtSecret: tokens.secret, jwksFile: tokens.jwksFile,
             jwksURL: tokens.jwksURL, jwtIssuer: tokens.issuer, jwtAudience: tokens.audience,
-            upstreamTimeout: serving.upstreamTimeout, listen: serving.listen, workers: serving.workers,
+            upstreamTimeout: serving.upstreamTimeout, supabaseCAFile: upstream.caFile,
+            upstreamConnections: upstream.connections, listen: serving.listen, workers: serving.workers,
             maxInFlight: serving.maxInFlight, readTimeout: serving.readTimeout, drainTimeout: serving.drainTimeout,
             defaultScope: scope, cookieName: cookies.name, cookieDomain: cookies.domain, cookiePath: cookies.path,
             cookieSecure: cookies.secure, cookieSameSite: cookies.sameSite, csrfCookie: cookies.csrfCookie,
@@ -171,6 +177,16 @@ public struct LogoutConfiguration: Sendable {
             throw .malformed("LOGOUT_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical")
         }
         return (listen, workers, maxInFlight, upstream, drain, read, logLevel)
+    }
+
+    /// How Supabase Auth is reached: the extra certificate authorities (the file is read and checked when the
+    /// HTTP client is built) and the connection cap.
+    private static func readUpstreamConnection(
+        _ source: SettingsSource
+    ) throws(ConfigurationError) -> (caFile: String?, connections: Int) {
+        let connections = try positiveInteger(
+            source.value("LOGOUT_UPSTREAM_CONNECTIONS") ?? "512", "LOGOUT_UPSTREAM_CONNECTIONS", max: 65_536)
+        return (source.value("SUPABASE_CA_FILE"), connections)
     }
 
     private static func milliseconds(

@@ -1,3 +1,4 @@
+import HTTPClient
 import Prometheus
 
 /// Every metric the responder exports, created once at start-up so the request path only looks
@@ -20,6 +21,7 @@ public final class LogoutMetrics: Sendable {
     private let upstreamAttempts: Counter
     private let upstreamRetries: Counter
     private let upstreamFailures: [String: Counter]
+    private let upstreamErrors: [String: Counter]
     private let jwksFetches: [Bool: Counter]
     private let inFlight: Gauge
     private let droppedLogLines: Counter
@@ -43,8 +45,14 @@ public final class LogoutMetrics: Sendable {
             registry,
             Self.name(
                 "logout_upstream_failures", "total",
-                help: "Revocations that failed: Supabase Auth unavailable, or refusing our configuration."),
-            label: "reason", values: ["unavailable", "rejected_configuration"])
+                help: "Revocations that failed: Supabase Auth unavailable, refusing our configuration, or its TLS certificate not verified."),
+            label: "reason", values: ["unavailable", "rejected_configuration", "tls"])
+        upstreamErrors = Self.counters(
+            registry,
+            Self.name(
+                "logout_upstream_errors", "total",
+                help: "Revocations whose last attempt got no answer from Supabase Auth, by why (TLS failures by cause)."),
+            label: "error", values: HTTPClientError.knownDescriptions + ["other"])
         let jwksName = Self.name("logout_jwks_fetches", "total", help: "JWKS loads (fetches or file reads), by result.")
         jwksFetches = [
             true: registry.makeCounter(descriptor: jwksName, labels: [("result", "success")]),
@@ -119,6 +127,9 @@ public final class LogoutMetrics: Sendable {
         upstreamAttempts.increment(by: Int64(revocation.attempts))
         if revocation.attempts > 1 { upstreamRetries.increment(by: Int64(revocation.attempts - 1)) }
         if case .failed(let reason) = revocation.result { upstreamFailures[reason.rawValue]?.increment() }
+        if let error = revocation.transferError {
+            (upstreamErrors[error.description] ?? upstreamErrors["other"])?.increment()
+        }
     }
 
     /// Counts one log line the full log buffer dropped.

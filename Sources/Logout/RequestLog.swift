@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPClient
 import Logging
 import POSIXSupport
 
@@ -21,11 +22,15 @@ enum RequestLog {
             metadata["upstream.duration_ms"] = milliseconds(revocation.duration)
             if let status = revocation.upstreamStatus { metadata["upstream.status"] = .stringConvertible(status) }
             if let code = revocation.upstreamErrorCode { metadata["upstream.code"] = .string(code) }
+            if let error = revocation.transferError { metadata["upstream.error"] = .string(error.description) }
         }
         if let claims = outcome.claims { metadata["session.hash"] = .string(sessionHash(claims.sessionID)) }
 
         if case .failed(.rejectedConfiguration) = outcome.revocation?.result {
             logger.error("Supabase Auth refused the request: check SUPABASE_URL and SUPABASE_ANON_KEY", metadata: metadata)
+        } else if let error = outcome.revocation?.transferError, error.isTLSFailure {
+            // Nothing reached Supabase Auth; the line says why in words, `upstream.error` as a label.
+            logger.error("no TLS connection to Supabase Auth: \(error.explanation)", metadata: metadata)
         } else if outcome.response.status >= 500 {
             logger.warning("request", metadata: metadata)
         } else {

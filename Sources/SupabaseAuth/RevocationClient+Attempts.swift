@@ -11,6 +11,7 @@ extension RevocationClient {
         case .success(let response):
             progress.lastStatus = response.status
             progress.lastErrorCode = Self.errorCode(of: response)
+            progress.lastTransferError = nil
             logger.debug(
                 "Supabase Auth answered the logout",
                 metadata: [
@@ -21,6 +22,7 @@ extension RevocationClient {
         case .failure(let error):
             progress.lastStatus = nil
             progress.lastErrorCode = nil
+            progress.lastTransferError = error
             logger.debug(
                 "Logout request to Supabase Auth failed",
                 metadata: ["supabase.attempt": "\(progress.attempts)", "http.error": "\(error)"])
@@ -47,6 +49,8 @@ struct RevocationProgress {
     /// The last attempt's HTTP status; nil when it got no answer.
     var lastStatus: Int?
     var lastErrorCode: String?
+    /// Why the last attempt got no answer; nil when it got one.
+    var lastTransferError: HTTPClientError?
 
     init(timeout: Duration) {
         start = .now
@@ -62,6 +66,6 @@ struct RevocationProgress {
     func outcome(_ result: RevocationOutcome.Result) -> RevocationOutcome {
         RevocationOutcome(
             result: result, attempts: attempts, upstreamStatus: lastStatus, upstreamErrorCode: lastErrorCode,
-            duration: .now - start)
+            duration: .now - start, transferError: lastTransferError)
     }
 }

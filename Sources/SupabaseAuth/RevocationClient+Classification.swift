@@ -43,9 +43,13 @@ extension RevocationClient {
         }
     }
 
-    /// Maps a transfer that got no HTTP answer. A request libcurl refused to send means our own settings are wrong.
+    /// Maps a transfer that got no HTTP answer. Connection failures, timeouts, resets and broken handshakes may
+    /// pass: retried. A certificate that does not verify will not fix itself within the deadline: final, as
+    /// `.tls`. A URL or header libcurl cannot send means our own settings are wrong. A client that could not
+    /// set the request up (its own bug, logged by the client) is no verdict on the settings: given up.
     static func verdict(for error: HTTPClientError) -> AttemptVerdict {
         if error.isTransient { return .retry }
+        if error.isCertificateFailure { return .final(.failed(.tls)) }
         if error == .invalidRequest { return .final(.failed(.rejectedConfiguration)) }
         return .giveUp
     }

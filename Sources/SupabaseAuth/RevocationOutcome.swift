@@ -1,3 +1,5 @@
+import HTTPClient
+
 /// What one revocation came to, after every attempt, with what a log line and a metric need.
 public struct RevocationOutcome: Sendable, Equatable {
     public enum Result: Sendable, Equatable {
@@ -23,6 +25,10 @@ public struct RevocationOutcome: Sendable, Equatable {
         case unavailable
         /// Any other 4xx, such as the gateway's "Invalid API key": our configuration is wrong. Not retried.
         case rejectedConfiguration = "rejected_configuration"
+        /// Supabase Auth's certificate did not verify (or the trusted authorities could not be loaded): nothing
+        /// was sent. Not retried: no certificate fixes itself within the deadline.
+        case tls
+
     }
 
     public var result: Result
@@ -34,14 +40,18 @@ public struct RevocationOutcome: Sendable, Equatable {
     public var upstreamErrorCode: String?
     /// Wall time of the whole revocation, retries and backoff included.
     public var duration: Duration
+    /// Why the last attempt got no HTTP answer (a timeout, a reset, a TLS failure, ...); nil when it got one.
+    public var transferError: HTTPClientError?
 
     public init(
-        result: Result, attempts: Int, upstreamStatus: Int?, upstreamErrorCode: String? = nil, duration: Duration
+        result: Result, attempts: Int, upstreamStatus: Int?, upstreamErrorCode: String? = nil, duration: Duration,
+        transferError: HTTPClientError? = nil
     ) {
         self.result = result
         self.attempts = attempts
         self.upstreamStatus = upstreamStatus
         self.upstreamErrorCode = upstreamErrorCode
         self.duration = duration
+        self.transferError = transferError
     }
 }

@@ -13,6 +13,8 @@ struct SettingOptions: ParsableArguments {
     var supabaseJwksFile: String?
     @Option(help: "SUPABASE_JWKS_URL: JWKS fetched at start, when the max-age of its last answer has passed, and for an unknown kid; none turns it off. Default: $SUPABASE_URL/auth/v1/.well-known/jwks.json.")
     var supabaseJwksUrl: String?
+    @Option(help: "SUPABASE_CA_FILE: PEM file of certificate authorities trusted for SUPABASE_URL besides the system's (a self-hosted Supabase behind a private CA); certificates are always verified. Read at start. Default: unset.")
+    var supabaseCaFile: String?
     @Option(help: "LOGOUT_JWT_ISSUER: the iss every token must carry. Default: $SUPABASE_URL/auth/v1.")
     var jwtIssuer: String?
     @Option(help: "LOGOUT_JWT_AUDIENCE: an audience every token's aud must name, empty to not check. Default: authenticated.")
@@ -47,6 +49,8 @@ struct SettingOptions: ParsableArguments {
     var hsts: String?
     @Option(help: "LOGOUT_MAX_INFLIGHT: requests waiting on Supabase at once; past it 503 overloaded. Default: 1024.")
     var maxInflight: String?
+    @Option(help: "LOGOUT_UPSTREAM_CONNECTIONS: connections to Supabase Auth at most; HTTP/1.1 needs one per transfer in flight, HTTP/2 multiplexes on a few; transfers beyond it queue inside their deadline. Read at start. Default: 512.")
+    var upstreamConnections: String?
     @Option(help: "LOGOUT_READ_TIMEOUT_MS: a FastCGI connection that has not delivered a whole request by then is closed. Default: 5000.")
     var readTimeoutMs: String?
     @Option(help: "LOGOUT_DRAIN_TIMEOUT_MS: on SIGTERM, how long requests in flight may take to finish. Default: 10000.")
@@ -59,7 +63,7 @@ struct SettingOptions: ParsableArguments {
         let pairs: [(String, String?)] = [
             ("SUPABASE_URL", supabaseUrl), ("SUPABASE_ANON_KEY_FILE", supabaseAnonKeyFile),
             ("SUPABASE_JWT_SECRET_FILE", supabaseJwtSecretFile), ("SUPABASE_JWKS_FILE", supabaseJwksFile),
-            ("SUPABASE_JWKS_URL", supabaseJwksUrl), ("LOGOUT_JWT_ISSUER", jwtIssuer), ("LOGOUT_JWT_AUDIENCE", jwtAudience),
+            ("SUPABASE_JWKS_URL", supabaseJwksUrl), ("SUPABASE_CA_FILE", supabaseCaFile), ("LOGOUT_JWT_ISSUER", jwtIssuer), ("LOGOUT_JWT_AUDIENCE", jwtAudience),
             ("LOGOUT_LISTEN", listen), ("LOGOUT_WORKERS", workers),
             ("LOGOUT_SCOPE", scope), ("LOGOUT_COOKIE_NAME", cookieName), ("LOGOUT_COOKIE_DOMAIN", cookieDomain),
             ("LOGOUT_COOKIE_PATH", cookiePath), ("LOGOUT_COOKIE_SECURE", cookieSecure),
@@ -67,6 +71,7 @@ struct SettingOptions: ParsableArguments {
             ("LOGOUT_CSRF_SECRET_FILE", csrfSecretFile), ("LOGOUT_ALLOWED_ORIGINS", allowedOrigins),
             ("LOGOUT_UPSTREAM_TIMEOUT_MS", upstreamTimeoutMs), ("LOGOUT_CLEAR_SITE_DATA", clearSiteData),
             ("LOGOUT_HSTS", hsts), ("LOGOUT_MAX_INFLIGHT", maxInflight), ("LOGOUT_READ_TIMEOUT_MS", readTimeoutMs),
+            ("LOGOUT_UPSTREAM_CONNECTIONS", upstreamConnections),
             ("LOGOUT_DRAIN_TIMEOUT_MS", drainTimeoutMs),
             ("LOGOUT_LOG_LEVEL", logLevel),
         ]

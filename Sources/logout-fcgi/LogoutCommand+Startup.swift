@@ -17,14 +17,24 @@ extension LogoutCommand {
         return Logger(label: "logout-fcgi")
     }
 
-    /// Every request holding a slot may wait on its own upstream connection (HTTP/1.1), so the
-    /// connection pool is as large as the slot count; HTTP/2 multiplexes them over fewer.
+    /// The libcurl client, trusting `SUPABASE_CA_FILE` besides the system bundle. Over HTTP/1.1 every request
+    /// holding a slot may wait on a connection of its own, up to `LOGOUT_UPSTREAM_CONNECTIONS`; HTTP/2
+    /// multiplexes them over a few. Built once: a reload keeps its connections and its trust.
     static func httpClient(_ configuration: LogoutConfiguration, logger: Logger) throws -> HTTPClient {
-        try HTTPClient(
+        var trust: TrustedCertificates?
+        if let path = configuration.supabaseCAFile {
+            do {
+                trust = try TrustedCertificates.load(path: path)
+            } catch {
+                throw StartupFailure.configuration(ConfigurationError(setting: "SUPABASE_CA_FILE", problem: "\(path) \(error)"))
+            }
+        }
+        return try HTTPClient(
             userAgent: Version.userAgent, logger: logger,
             configuration: .init(
-                maxHostConnections: configuration.maxInFlight, maxCachedConnections: configuration.maxInFlight,
-                maxIdleHandles: configuration.maxInFlight))
+                maxHostConnections: configuration.upstreamConnections,
+                maxCachedConnections: configuration.upstreamConnections,
+                maxIdleHandles: configuration.maxInFlight, additionalTrust: trust))
     }
 
     /// The FastCGI transport on `address`, serving `router`.

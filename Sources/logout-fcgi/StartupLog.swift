@@ -15,6 +15,8 @@ enum StartupLog {
                 "supabase.jwt_secret": presence(configuration.jwtSecret),
                 "supabase.jwks_file": .string(configuration.jwksFile ?? "unset"),
                 "supabase.jwks_url": .string(configuration.jwksURL ?? "none"),
+                "supabase.ca_file": .string(configuration.supabaseCAFile ?? "unset"),
+                "upstream.connections": .stringConvertible(configuration.upstreamConnections),
                 "jwt.issuer": .string(configuration.jwtIssuer),
                 "jwt.audience": .string(configuration.jwtAudience ?? "unchecked"),
                 "listen": .string(configuration.listen ?? "inherited"),

@@ -126,6 +126,8 @@ def test_one_starting_line_with_version_and_settings(run, stub):
     assert starting["log.level"] == "info"
     assert starting["scope"] == "local"
     assert starting["max_inflight"] == 1024
+    assert starting["upstream.connections"] == 512
+    assert starting["supabase.ca_file"] == "unset"
     assert starting["supabase.jwks_url"] == stub.url + "/auth/v1/.well-known/jwks.json"
     assert starting["jwt.issuer"] == stub.url + "/auth/v1"
     assert starting["jwt.audience"] == "authenticated"

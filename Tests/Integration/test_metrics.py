@@ -45,6 +45,13 @@ def samples(text: str) -> dict[str, str]:
     return out
 
 
+UPSTREAM_ERRORS = [
+    "could_not_connect", "timed_out", "connection_reset", "response_too_large", "invalid_request", "cancelled",
+    "shutdown", "tls_unknown_ca", "tls_name_mismatch", "tls_certificate_expired", "tls_certificate_rejected",
+    "tls_handshake_failed", "tls_trust_store_unusable", "client_setup_failed", "other",
+]
+
+
 def family(values: dict[str, str], name: str) -> dict[str, str]:
     return {key: value for key, value in values.items() if key == name or key.startswith(name + "{")}
 
@@ -138,6 +145,11 @@ def test_upstream_counters(scenario):
     assert family(after, "logout_upstream_failures_total") == {
         'logout_upstream_failures_total{reason="unavailable"}': "1",
         'logout_upstream_failures_total{reason="rejected_configuration"}': "0",
+        'logout_upstream_failures_total{reason="tls"}': "0",
+    }
+    # Every attempt got an HTTP answer: no transfer error, TLS or other, by any cause.
+    assert family(after, "logout_upstream_errors_total") == {
+        f'logout_upstream_errors_total{{error="{error}"}}': "0" for error in UPSTREAM_ERRORS
     }
     assert after["logout_upstream_duration_seconds_count"] == str(revocations)
     assert after['logout_upstream_duration_seconds_bucket{le="+Inf"}'] == str(revocations)
@@ -182,7 +194,10 @@ FAMILIES = {
     "logout_upstream_attempts_total": ("counter", "Requests sent to Supabase Auth's logout endpoint."),
     "logout_upstream_retries_total": ("counter", "Revocation attempts that repeated a failed one."),
     "logout_upstream_failures_total":
-        ("counter", "Revocations that failed: Supabase Auth unavailable, or refusing our configuration."),
+        ("counter", "Revocations that failed: Supabase Auth unavailable, refusing our configuration, or its TLS "
+                    "certificate not verified."),
+    "logout_upstream_errors_total":
+        ("counter", "Revocations whose last attempt got no answer from Supabase Auth, by why (TLS failures by cause)."),
     "logout_jwks_fetches_total": ("counter", "JWKS loads (fetches or file reads), by result."),
     "logout_inflight_requests": ("gauge", "Requests holding a slot now, waiting on Supabase Auth included."),
     "logout_inflight_capacity": ("gauge", "Slots available; past them requests get 503 overloaded."),
