@@ -24,7 +24,7 @@ final class CABundle: @unchecked Sendable {
         }
         combined.append(contentsOf: trust.pem)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: combined.count, alignment: 1)
-        buffer.copyMemory(from: UnsafeRawBufferPointer(start: combined, count: combined.count))
+        combined.withUnsafeBytes { buffer.copyMemory(from: $0) }
         bytes = UnsafeRawBufferPointer(buffer)
     }
 

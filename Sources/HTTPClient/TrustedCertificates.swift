@@ -31,8 +31,8 @@ public struct TrustedCertificates: Sendable, Equatable {
         let text = String(decoding: pem, as: UTF8.self)
         var count = 0
         var rest = text[...]
-        while let begin = rest.range(of: Self.begin) {
-            guard let end = rest[begin.upperBound...].range(of: Self.end) else {
+        while let begin = rest.firstRange(of: Self.begin) {
+            guard let end = rest[begin.upperBound...].firstRange(of: Self.end) else {
                 throw .malformedCertificate(index: count + 1)
             }
             count += 1

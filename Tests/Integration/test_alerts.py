@@ -21,6 +21,7 @@ ALERTS = {
     "LogoutErrorRatioHigh",
     "LogoutUpstreamFailureRatioHigh",
     "LogoutUpstreamMisconfigured",
+    "LogoutUpstreamTLSFailing",
     "LogoutLatencyP99High",
     "LogoutSaturation",
     "LogoutNoSuccess",

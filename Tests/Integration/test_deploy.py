@@ -1,7 +1,8 @@
 """The Debian package on a clean Debian 12 host under a real, booted systemd: installed with apt,
 configured as the README tells an operator, then used, reloaded, restarted, broken, stalled,
 upgraded and purged. Every request goes through the host's own nginx; Supabase Auth is the
-stand-in on this machine's loopback."""
+stand-in on this machine's loopback, reached over HTTPS and HTTP/2 through a TLS front whose private CA
+the host trusts through SUPABASE_CA_FILE, as a self-hosted Supabase behind a private CA is."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from deployment import free_port, poll
 from expectations import assert_error, assert_success
 from load_loop import LogoutLoop, assert_nothing_lost
 from secret_registry import watch_log
+from tls_front_process import TLSFront
 from web import logout
 
 SERVICE, SOCKET = "logout-fcgi.service", "logout-fcgi.socket"
@@ -27,19 +29,25 @@ DYNAMIC_UIDS = range(61184, 65520)  # systemd's range for DynamicUser=
 INSTALLED = ("/usr/bin/logout-fcgi", "/lib/systemd/system/logout-fcgi.service", "/lib/systemd/system/logout-fcgi.socket",
              "/etc/logout-fcgi/env", "/etc/nginx/conf.d/logout-fcgi.conf", "/etc/nginx/snippets/logout-fcgi.conf")
 SITE = "/etc/nginx/sites-available/logout-example"
+CA_FILE = "/etc/logout-fcgi/supabase-ca.pem"
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("mmdebstrap", "systemd-nspawn", "dpkg-deb")),
     reason="needs root, mmdebstrap, systemd-container and dpkg-dev")
 
 
-def configure_as_the_readme_says(host: DebianHost, stub, nginx_port: int) -> None:
-    """The README's steps after `apt-get install`: credentials, the project URL, the nginx include.
-    The secrets are written as files, never passed on a command line."""
+def configure_as_the_readme_says(host: DebianHost, stub, supabase_url: str, ca_pem: bytes, nginx_port: int) -> None:
+    """The README's steps after `apt-get install`: credentials, the project URL and its private CA, the
+    nginx include. The secrets are written as files, never passed on a command line. The stand-in
+    writes its own plain-HTTP address into `iss`, hence the issuer."""
     host.put("/etc/logout-fcgi/credentials/supabase-anon-key", stub.anon_key, mode=0o600)
     host.put("/etc/logout-fcgi/credentials/supabase-jwt-secret", stub.jwt_secret, mode=0o600)
+    host.put(CA_FILE, ca_pem)
     host.sh(f"""
-        sed -i 's|^#SUPABASE_URL=.*|SUPABASE_URL={stub.url}|' /etc/logout-fcgi/env
+        sed -i 's|^#SUPABASE_URL=.*|SUPABASE_URL={supabase_url}|' /etc/logout-fcgi/env
+        sed -i 's|^#SUPABASE_CA_FILE=.*|SUPABASE_CA_FILE={CA_FILE}|' /etc/logout-fcgi/env
+        grep -qx 'SUPABASE_CA_FILE={CA_FILE}' /etc/logout-fcgi/env
+        echo 'LOGOUT_JWT_ISSUER={stub.issuer}' >> /etc/logout-fcgi/env
         cat > {SITE} <<'EOF'
 server {{
     listen 127.0.0.1:{nginx_port};
@@ -55,7 +63,14 @@ EOF
 
 
 @pytest.fixture(scope="module")
-def debian(stub, tmp_path_factory):
+def front(stub, tmp_path_factory):
+    started = TLSFront(stub.port, tmp_path_factory.mktemp("tls-front"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def debian(stub, front, tmp_path_factory):
     """The package installed and configured on a freshly booted Debian 12; its nginx port."""
     package = build_package()
     workdir = tmp_path_factory.mktemp("debian")
@@ -68,7 +83,7 @@ def debian(stub, tmp_path_factory):
         assert host.run("systemctl", "is-enabled", SOCKET).stdout.strip() == "enabled"
         assert host.run("systemctl", "is-active", SOCKET).stdout.strip() == "active"
         port = free_port()
-        configure_as_the_readme_says(host, stub, port)
+        configure_as_the_readme_says(host, stub, front.urls["h2"], front.ca.read_bytes(), port)
         poll(lambda: host.unit_property(SERVICE, "StatusText") == "serving", 30, "the service")
         yield host, port, package
     finally:
@@ -93,11 +108,12 @@ def journal(host: DebianHost, *args: str) -> str:
     return host.run("journalctl", "-u", SERVICE, "-o", "cat", "--no-pager", *args).stdout
 
 
-def test_a_bearer_logout_through_the_hosts_nginx_revokes_the_session(debian, stub):
+def test_a_bearer_logout_through_the_hosts_nginx_revokes_the_session(debian, stub, front):
     host, port, _ = debian
     session = stub.new_session()
 
     assert_success(logout(port, session["access_token"]))
+    assert [line["protocol"] for line in front.log_lines("h2") if line["uri"] == "/auth/v1/logout"][-1:] == ["HTTP/2.0"]
 
     [sent] = stub.logout_requests()
     assert sent["headers"]["apikey"] == stub.anon_key
@@ -227,12 +243,12 @@ def test_the_watchdog_restarts_a_stalled_responder(debian, stub):
         restart(host)
 
 
-def test_an_upgrade_keeps_the_edited_env_file_and_loses_no_request(debian, stub, tmp_path):
+def test_an_upgrade_keeps_the_edited_env_file_and_loses_no_request(debian, stub, front, tmp_path):
     host, port, package = debian
     version = package.name.split("_")[1]
     upgrade = repackage(package, f"{version}+upgrade1", tmp_path)
     edited = host.run("cat", "/etc/logout-fcgi/env").stdout
-    assert f"SUPABASE_URL={stub.url}" in edited
+    assert f"SUPABASE_URL={front.urls['h2']}" in edited
     before = main_pid(host)
 
     with LogoutLoop(stub, port) as loop:
