@@ -83,6 +83,18 @@ struct RevocationErrorBodyTests {
         #expect(RevocationClient.verdict(for: .invalidRequest) == .final(.failed(.rejectedConfiguration)))
     }
 
+    @Test func tlsAndSetupVerdicts() {
+        // A certificate that does not verify will not within the deadline: final, never the settings' fault.
+        for error in [HTTPClientError.tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateRejected,
+                      .tlsTrustStoreUnusable] {
+            #expect(RevocationClient.verdict(for: error) == .final(.failed(.tls)))
+        }
+        // libcurl reports a connection reset in the middle of a handshake this way: retried.
+        #expect(RevocationClient.verdict(for: .tlsHandshakeFailed) == .retry)
+        // The client's own bug (a refused option) says nothing about SUPABASE_URL or the key.
+        #expect(RevocationClient.verdict(for: .setupFailed(curlCode: 43)) == .giveUp)
+    }
+
     @Test func backoffGrowsWithinItsJitter() {
         let backoff = RevocationBackoff()
         for attempt in 1...3 {
