@@ -93,7 +93,9 @@ extension GoTrueStub {
             else {
                 throw GoTrueStubError.malformedResponse(method: "GET", path: "/admin/requests")
             }
-            return StubRequest(method: method, path: path, query: query, headers: headers)
+            var request = StubRequest(method: method, path: path, query: query, headers: headers)
+            request.body = entry["body"] as? String ?? ""
+            return request
         }
     }
 

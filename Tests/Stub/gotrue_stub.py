@@ -55,6 +55,8 @@ JWKS_CACHE_CONTROL = "public, max-age=600"
 # GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL's default, in seconds: a rotated-out refresh token used
 # again within it gets the session's current one; later it is refresh_token_already_used.
 REFRESH_TOKEN_REUSE_INTERVAL = 10
+# GOTRUE_JWT_EXP's default, in seconds: the lifetime of an access token a refresh hands out.
+JWT_EXP = 3600
 
 
 def log(message):
@@ -535,6 +537,8 @@ REFRESH_ERRORS = {
     "session_not_found": "Invalid Refresh Token: Session Not Found",
     "session_expired": "Invalid Refresh Token: Session Expired",
     "user_banned": "User is banned",
+    # What /logout says of a token whose exp GoTrue's clock has passed.
+    "bad_jwt": "invalid JWT: unable to parse or verify signature, " + TOKEN_EXPIRED,
 }
 
 FAULT_ERRORS = {
@@ -795,7 +799,9 @@ class PublicHandler(Handler):
             gotrue_error(self, 400, rotated, REFRESH_ERRORS[rotated])
             return
         user, session, new_refresh_token = rotated
-        expires_in = session["expires_in"]
+        # A refresh always gets a token of the project's lifetime (GOTRUE_JWT_EXP), whatever the expiry a
+        # test gave the session's first token.
+        expires_in = max(session["expires_in"], JWT_EXP)
         access_token, expires_at = self.state.mint_access_token(user, session["id"], session["alg"], expires_in)
         self.send_json(
             200,
