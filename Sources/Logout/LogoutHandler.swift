@@ -38,7 +38,9 @@ public struct LogoutHandler: Sendable {
         public var response: Response
         /// The error code, nil on success.
         public var error: LogoutError?
-        public var revocation: RevocationOutcome?
+        /// One per session sent to Supabase Auth, in the order the request held them.
+        public var revocations: [RevocationOutcome] = []
+        /// The first session's verified claims.
         public var claims: SessionClaims?
     }
 
@@ -51,19 +53,20 @@ public struct LogoutHandler: Sendable {
         if request.bodyTooLarge { return .now(failure(.payloadTooLarge)) }
         guard let scope = scope(of: request) else { return .now(failure(.invalidScope)) }
         let cookies = RequestCookies(header: request.cookieHeader)
-        let token: String
+        let sessions: [SessionCookie.Session]
         if let bearer = Self.bearerToken(request.authorization) {
-            token = bearer
+            // The caller holds the refresh token and refreshes first, as supabase-js does.
+            sessions = [SessionCookie.Session(accessToken: bearer, refreshToken: nil)]
         } else {
-            switch cookieToken(request, cookies) {
-            case .token(let fromCookie): token = fromCookie
+            switch cookieSessions(request, cookies) {
+            case .sessions(let fromCookies): sessions = fromCookies
             case .refused(let outcome): return .now(outcome)
             }
         }
         let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
         let requestID = request.requestID
         return .later(whenOverloaded: overloaded) { [self] in
-            await verifyAndRevoke(token: token, scope: scope, requestID: requestID, clearing: clearing)
+            await end(sessions, scope: scope, requestID: requestID, clearing: clearing)
         }
     }
 
@@ -73,66 +76,130 @@ public struct LogoutHandler: Sendable {
         return RevocationScope(rawValue: requested)
     }
 
-    private enum CookieToken {
-        case token(String)
+    private enum CookieSessions {
+        case sessions([SessionCookie.Session])
         case refused(Outcome)
     }
 
-    /// The access token of a request that sent none in `Authorization`: the session cookie's, once the
+    /// The sessions of a request that sent no token in `Authorization`: the session cookies', once the
     /// origin and CSRF checks that cookie requests need have passed.
-    private func cookieToken(_ request: LogoutRequest, _ cookies: RequestCookies) -> CookieToken {
-        let readable: String?
-        switch SessionCookie.accessToken(in: cookies, sessionCookieName: configuration.cookieName) {
+    private func cookieSessions(_ request: LogoutRequest, _ cookies: RequestCookies) -> CookieSessions {
+        let readable: [SessionCookie.Session]
+        switch SessionCookie.sessions(in: cookies, sessionCookieName: configuration.cookieName) {
         case .absent: return .refused(failure(.missingToken))
-        case .found(let value): readable = value
-        case .unreadable: readable = nil
+        case .sessions(let sessions): readable = sessions
+        case .unreadable: readable = []
         }
         guard originPolicy.permits(origin: request.origin, secFetchSite: request.secFetchSite) else {
             return .refused(failure(.originNotAllowed))
         }
-        let sessionID = configuration.csrfSecret == nil ? nil : readable.flatMap(UnverifiedClaims.sessionID)
-        switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionID: sessionID) {
+        let sessionIDs = configuration.csrfSecret == nil ? [] : readable.compactMap { UnverifiedClaims.sessionID(of: $0.accessToken) }
+        switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionIDs: sessionIDs) {
         case .missing: return .refused(failure(.csrfTokenMissing))
         case .invalid: return .refused(failure(.csrfTokenInvalid))
         case nil: break
         }
-        guard let readable else {
+        guard !readable.isEmpty else {
             let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
             return .refused(failure(.invalidToken, clearing: clearing))
         }
-        return .token(readable)
+        return .sessions(readable)
     }
 
-    private func verifyAndRevoke(token: String, scope: RevocationScope, requestID: String?, clearing: [HTTPHeader]) async -> Outcome {
-        let claims: SessionClaims
-        switch await verifier.verify(token, now: now()) {
-        case .failure(.expired): return failure(.tokenExpired, clearing: clearing)
-        case .failure(.invalid): return failure(.invalidToken, clearing: clearing)
-        // The key could not be looked up: nothing is known about the token, so the client retries.
-        case .failure(.keysUnavailable): return failure(.sessionInvalidationFailed)
-        case .success(let verified): claims = verified
+    /// How one session's ending came out.
+    enum Ending {
+        case revoked
+        /// Nothing is left to end, or the token is no good: the code the client gets.
+        case dead(LogoutError)
+        /// The session may be alive and a retry may end it (5xx, 429, no answer, keys or issuer not known yet).
+        case retryable(retryAfterSeconds: Int?)
+        /// Supabase Auth refused our own request: our configuration is wrong.
+        case misconfigured
+    }
+
+    /// Checks each distinct session locally, ends the live ones within one deadline, and answers: `500`
+    /// when any may still be alive, else `200` when any was revoked, else the first session's `401`.
+    private func end(
+        _ sessions: [SessionCookie.Session], scope: RevocationScope, requestID: String?, clearing: [HTTPHeader]
+    ) async -> Outcome {
+        let deadline = ContinuousClock.now + configuration.upstreamTimeout
+        let now = self.now()
+        var endings: [Ending] = []
+        var live: [(index: Int, session: SessionCookie.Session, claims: SessionClaims)] = []
+        for session in sessions {
+            // An expired cookie session is refreshed, then revoked: its token's expiry is not the end of it.
+            let refreshable = session.refreshToken != nil
+            switch await verifier.verify(session.accessToken, now: now, checkingExpiry: !refreshable) {
+            case .failure(.expired): endings.append(.dead(.tokenExpired))
+            case .failure(.invalid): endings.append(.dead(.invalidToken))
+            // The key or the issuer is not known yet: nothing is known about the token, so the client retries.
+            case .failure(.keysUnavailable), .failure(.issuerNotKnownYet): endings.append(.retryable(retryAfterSeconds: nil))
+            case .success(let claims):
+                // Two copies of one session: the one whose token lives longer is the newer.
+                if let twin = live.firstIndex(where: { $0.claims.sessionID == claims.sessionID }) {
+                    if live[twin].claims.expiresAt < claims.expiresAt { live[twin] = (live[twin].index, session, claims) }
+                    continue
+                }
+                endings.append(.revoked)
+                live.append((endings.count - 1, session, claims))
+            }
         }
 
-        let revocation = await revoker.revoke(accessToken: token, scope: scope, requestID: requestID)
-        var outcome: Outcome
-        switch revocation.result {
-        case .revoked:
-            // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
-            var response = Response(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
-            if scope != .others { response.appendWhileHeadFits(clearing) }
-            outcome = Outcome(response: response, error: nil)
-        case .sessionDead(.sessionNotFound):
-            outcome = failure(.sessionNotFound, clearing: clearing)
-        case .sessionDead(.tokenExpired):
-            outcome = failure(.tokenExpired, clearing: clearing)
-        case .sessionDead(.invalidToken):
-            outcome = failure(.invalidToken, clearing: clearing)
-        case .failed:
-            outcome = failure(.sessionInvalidationFailed)
+        var outcome = Outcome(response: Response(status: 200, headers: [], body: ""), error: nil)
+        for entry in live {
+            let expiresIn = entry.claims.expiresAt.timeIntervalSince(now)
+            let credentials = SessionCredentials(
+                accessToken: entry.session.accessToken, refreshToken: entry.session.refreshToken,
+                refreshFirst: entry.session.refreshToken != nil
+                    && expiresIn < Double(SessionCredentials.refreshMargin.components.seconds))
+            let revocation = await revoker.endSession(credentials, scope: scope, requestID: requestID, deadline: deadline)
+            outcome.revocations.append(revocation)
+            endings[entry.index] = Self.ending(of: revocation)
         }
-        outcome.revocation = revocation
-        outcome.claims = claims
+        outcome.claims = live.first?.claims
+        let reply = answer(endings, scope: scope, clearing: clearing)
+        outcome.response = reply.response
+        outcome.error = reply.error
         return outcome
+    }
+
+    private static func ending(of revocation: RevocationOutcome) -> Ending {
+        switch revocation.result {
+        case .revoked: .revoked
+        case .sessionDead(.sessionNotFound): .dead(.sessionNotFound)
+        case .sessionDead(.tokenExpired): .dead(.tokenExpired)
+        case .sessionDead(.invalidToken): .dead(.invalidToken)
+        case .failed(.rejectedConfiguration): .misconfigured
+        case .failed(.rateLimited): .retryable(retryAfterSeconds: revocation.retryAfterSeconds)
+        case .failed(.unavailable): .retryable(retryAfterSeconds: nil)
+        }
+    }
+
+    private func answer(_ endings: [Ending], scope: RevocationScope, clearing: [HTTPHeader]) -> Outcome {
+        var mayBeAlive = false
+        var retryAfter: Int?
+        var anyRevoked = false
+        var firstDead: LogoutError?
+        for ending in endings {
+            switch ending {
+            case .revoked: anyRevoked = true
+            case .dead(let error): firstDead = firstDead ?? error
+            case .misconfigured: mayBeAlive = true
+            case .retryable(let seconds):
+                mayBeAlive = true
+                if let seconds { retryAfter = max(retryAfter ?? 0, seconds) }
+            }
+        }
+        if mayBeAlive {
+            var outcome = failure(.sessionInvalidationFailed)
+            if let retryAfter { outcome.response.headers.append(.init("Retry-After", String(retryAfter))) }
+            return outcome
+        }
+        if let firstDead, !anyRevoked { return failure(firstDead, clearing: clearing) }
+        // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
+        var response = Response(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
+        if scope != .others { response.appendWhileHeadFits(clearing) }
+        return Outcome(response: response, error: nil)
     }
 
     /// `Authorization: Bearer <token>`, the scheme case-insensitive. Works on the UTF-8 bytes: a

@@ -15,7 +15,7 @@ enum StartupLog {
                 "supabase.jwt_secret": presence(configuration.jwtSecret),
                 "supabase.jwks_file": .string(configuration.jwksFile ?? "unset"),
                 "supabase.jwks_url": .string(configuration.jwksURL ?? "none"),
-                "jwt.issuer": .string(configuration.jwtIssuer),
+                "jwt.issuer": .string(configuration.jwtIssuer.logDescription),
                 "jwt.audience": .string(configuration.jwtAudience ?? "unchecked"),
                 "listen": .string(configuration.listen ?? "inherited"),
                 "workers": .string(configuration.workers.map(String.init) ?? "auto"),
