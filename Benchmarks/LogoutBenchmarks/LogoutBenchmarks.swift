@@ -74,7 +74,7 @@ struct RequestPathFixture {
         let lines = LogLineBuffer(sink: { _ in })
         let logger = Logger(label: "benchmark") { JSONLogHandler(label: $0, level: LogLevelControl(.info), output: lines.append) }
         let verifier = try await TokenVerifier(
-            hmacSecret: Self.secret, jwks: nil, issuer: configuration.jwtIssuer, audience: configuration.jwtAudience,
+            hmacSecret: Self.secret, jwks: nil, issuer: .fixed(Self.supabaseURL + "/auth/v1"), audience: configuration.jwtAudience,
             logger: logger)
         let handler = LogoutHandler(configuration: configuration, verifier: verifier, revoker: ImmediateRevocation())
         router = Router(logout: handler, metrics: LogoutMetrics(registry: PrometheusCollectorRegistry(), version: "0"), logger: logger)
@@ -127,7 +127,9 @@ struct BenchmarkRequest: RequestView {
 }
 
 struct ImmediateRevocation: SessionRevoking {
-    func revoke(accessToken: String, scope: RevocationScope, requestID: String?) async -> RevocationOutcome {
+    func endSession(
+        _ session: SessionCredentials, scope: RevocationScope, requestID: String?, deadline: ContinuousClock.Instant
+    ) async -> RevocationOutcome {
         RevocationOutcome(result: .revoked, attempts: 1, upstreamStatus: 204, duration: .zero)
     }
 }

@@ -16,17 +16,18 @@ struct CSRFCheck: Sendable {
         self.secret = secret.map { SymmetricKey(data: Data($0.utf8)) }
     }
 
-    /// `sessionID` is the access token's `session_id`, read before the token is verified: a forged
-    /// token still fails its own signature check next.
-    func check(header: String?, cookie: Substring?, sessionID: String?) -> Failure? {
+    /// `sessionIDs` are the `session_id`s of the access tokens the request carries, read before the
+    /// tokens are verified (a forged token still fails its own signature check next); a signed token
+    /// bound to any of them is valid.
+    func check(header: String?, cookie: Substring?, sessionIDs: [String]) -> Failure? {
         guard let header, !header.isEmpty, let cookie, !cookie.isEmpty else { return .missing }
         guard ConstantTime.equal(Array(header.utf8), Array(cookie.utf8)) else { return .invalid }
         guard let secret else { return nil }
-        return isSigned(header, for: sessionID, with: secret) ? nil : .invalid
+        return sessionIDs.contains(where: { isSigned(header, for: $0, with: secret) }) ? nil : .invalid
     }
 
-    private func isSigned(_ token: String, for sessionID: String?, with secret: SymmetricKey) -> Bool {
-        guard let sessionID, !sessionID.isEmpty, let dot = token.firstIndex(of: ".") else { return false }
+    private func isSigned(_ token: String, for sessionID: String, with secret: SymmetricKey) -> Bool {
+        guard !sessionID.isEmpty, let dot = token.firstIndex(of: ".") else { return false }
         let mac = token[..<dot].lowercased()
         let nonce = token[token.index(after: dot)...]
         guard !nonce.isEmpty, nonce.utf8.allSatisfy(Hex.isDigit) else { return false }

@@ -18,7 +18,7 @@ public struct LogoutConfiguration: Sendable {
     public var jwksFile: String?
     public var jwksURL: String?
     /// The `iss` every token must carry.
-    public var jwtIssuer: String
+    public var jwtIssuer: JWTIssuerSetting
     /// The audience every token's `aud` must name; nil: not checked.
     public var jwtAudience: String?
     public var upstreamTimeout: Duration
@@ -92,12 +92,20 @@ public struct LogoutConfiguration: Sendable {
     /// How access tokens are checked: the HMAC secret, the JWKS (a file or a URL), the issuer and the audience.
     private static func readTokenChecks(
         _ source: SettingsSource, supabaseURL: String
-    ) throws(ConfigurationError) -> (secret: String?, jwksFile: String?, jwksURL: String?, issuer: String, audience: String?) {
+    ) throws(ConfigurationError) -> (
+        secret: String?, jwksFile: String?, jwksURL: String?, issuer: JWTIssuerSetting, audience: String?
+    ) {
         let secret = try source.secret("SUPABASE_JWT_SECRET")
         let jwksFile = source.value("SUPABASE_JWKS_FILE")
         let jwksURL = try jwksURL(source.value("SUPABASE_JWKS_URL"), file: jwksFile, supabaseURL: supabaseURL)
-        let issuer = source.value("LOGOUT_JWT_ISSUER") ?? supabaseURL + "/auth/v1"
-        try requireHeaderSafe(issuer, "LOGOUT_JWT_ISSUER")
+        let issuer: JWTIssuerSetting
+        switch source.raw("LOGOUT_JWT_ISSUER")?.trimmingCharacters(in: .whitespaces) {
+        case nil, ""?: issuer = .discovered
+        case "none"?: issuer = .unchecked
+        case let fixed?:
+            try requireHeaderSafe(fixed, "LOGOUT_JWT_ISSUER")
+            issuer = .fixed(fixed)
+        }
         let audience = try optionalHeader(source.raw("LOGOUT_JWT_AUDIENCE"), default: "authenticated", "LOGOUT_JWT_AUDIENCE")
         return (secret, jwksFile, jwksURL, issuer, audience)
     }
@@ -139,7 +147,7 @@ public struct LogoutConfiguration: Sendable {
         let csrfSecret = try source.secret("LOGOUT_CSRF_SECRET")
         let allowedOrigins = try allowedOrigins(source.value("LOGOUT_ALLOWED_ORIGINS"))
         let clearSiteData = try optionalHeader(
-            source.raw("LOGOUT_CLEAR_SITE_DATA"), default: "\"cookies\", \"storage\"", "LOGOUT_CLEAR_SITE_DATA")
+            source.raw("LOGOUT_CLEAR_SITE_DATA"), default: nil, "LOGOUT_CLEAR_SITE_DATA")
         let hsts = try optionalHeader(source.raw("LOGOUT_HSTS"), default: "max-age=31536000; includeSubDomains", "LOGOUT_HSTS")
         return (csrfSecret, allowedOrigins, clearSiteData, hsts)
     }
@@ -244,7 +252,7 @@ public struct LogoutConfiguration: Sendable {
     }
 
     /// An unset setting takes its default; an empty one means "none" (do not send the header, do not check).
-    private static func optionalHeader(_ raw: String?, default fallback: String, _ name: String) throws(ConfigurationError) -> String? {
+    private static func optionalHeader(_ raw: String?, default fallback: String?, _ name: String) throws(ConfigurationError) -> String? {
         guard let raw else { return fallback }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return nil }
@@ -271,3 +279,22 @@ public struct LogoutConfiguration: Sendable {
 }
 
 extension LogoutConfiguration.SameSite: CaseIterable {}
+
+/// `LOGOUT_JWT_ISSUER`: which `iss` tokens must carry.
+public enum JWTIssuerSetting: Sendable, Equatable {
+    /// Unset or empty: the `issuer` of the project's openid-configuration.
+    case discovered
+    /// `none`: not checked.
+    case unchecked
+    /// This value exactly.
+    case fixed(String)
+
+    /// For the start-up log line.
+    public var logDescription: String {
+        switch self {
+        case .discovered: "discovered"
+        case .unchecked: "unchecked"
+        case .fixed(let issuer): issuer
+        }
+    }
+}

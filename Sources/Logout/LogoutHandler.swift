@@ -6,11 +6,11 @@ import SupabaseAuth
 /// `POST /api/auth/logout`: the checks in the contract's order, each answered on the worker thread that read the request,
 /// then the token check and the revocation in a deferred reply that holds a slot but no thread.
 public struct LogoutHandler: Sendable {
-    private let configuration: LogoutConfiguration
-    private let verifier: any AccessTokenVerifying
-    private let revoker: any SessionRevoking
-    private let now: @Sendable () -> Date
-    private let headers: ResponseHeaders
+    let configuration: LogoutConfiguration
+    let verifier: any AccessTokenVerifying
+    let revoker: any SessionRevoking
+    let now: @Sendable () -> Date
+    let headers: ResponseHeaders
     private let originPolicy: OriginPolicy
     private let csrf: CSRFCheck
     private let overloaded: Response
@@ -38,7 +38,9 @@ public struct LogoutHandler: Sendable {
         public var response: Response
         /// The error code, nil on success.
         public var error: LogoutError?
-        public var revocation: RevocationOutcome?
+        /// One per session sent to Supabase Auth, in the order the request held them.
+        public var revocations: [RevocationOutcome] = []
+        /// The first session's verified claims.
         public var claims: SessionClaims?
     }
 
@@ -51,19 +53,20 @@ public struct LogoutHandler: Sendable {
         if request.bodyTooLarge { return .now(failure(.payloadTooLarge)) }
         guard let scope = scope(of: request) else { return .now(failure(.invalidScope)) }
         let cookies = RequestCookies(header: request.cookieHeader)
-        let token: String
+        let sessions: [SessionCookie.Session]
         if let bearer = Self.bearerToken(request.authorization) {
-            token = bearer
+            // The caller holds the refresh token and refreshes first, as supabase-js does.
+            sessions = [SessionCookie.Session(accessToken: bearer, refreshToken: nil)]
         } else {
-            switch cookieToken(request, cookies) {
-            case .token(let fromCookie): token = fromCookie
+            switch cookieSessions(request, cookies) {
+            case .sessions(let fromCookies): sessions = fromCookies
             case .refused(let outcome): return .now(outcome)
             }
         }
         let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
         let requestID = request.requestID
         return .later(whenOverloaded: overloaded) { [self] in
-            await verifyAndRevoke(token: token, scope: scope, requestID: requestID, clearing: clearing)
+            await end(sessions, scope: scope, requestID: requestID, clearing: clearing)
         }
     }
 
@@ -73,66 +76,34 @@ public struct LogoutHandler: Sendable {
         return RevocationScope(rawValue: requested)
     }
 
-    private enum CookieToken {
-        case token(String)
+    private enum CookieSessions {
+        case sessions([SessionCookie.Session])
         case refused(Outcome)
     }
 
-    /// The access token of a request that sent none in `Authorization`: the session cookie's, once the
+    /// The sessions of a request that sent no token in `Authorization`: the session cookies', once the
     /// origin and CSRF checks that cookie requests need have passed.
-    private func cookieToken(_ request: LogoutRequest, _ cookies: RequestCookies) -> CookieToken {
-        let readable: String?
-        switch SessionCookie.accessToken(in: cookies, sessionCookieName: configuration.cookieName) {
+    private func cookieSessions(_ request: LogoutRequest, _ cookies: RequestCookies) -> CookieSessions {
+        let readable: [SessionCookie.Session]
+        switch SessionCookie.sessions(in: cookies, sessionCookieName: configuration.cookieName) {
         case .absent: return .refused(failure(.missingToken))
-        case .found(let value): readable = value
-        case .unreadable: readable = nil
+        case .sessions(let sessions): readable = sessions
+        case .unreadable: readable = []
         }
         guard originPolicy.permits(origin: request.origin, secFetchSite: request.secFetchSite) else {
             return .refused(failure(.originNotAllowed))
         }
-        let sessionID = configuration.csrfSecret == nil ? nil : readable.flatMap(UnverifiedClaims.sessionID)
-        switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionID: sessionID) {
+        let sessionIDs = configuration.csrfSecret == nil ? [] : readable.compactMap { UnverifiedClaims.sessionID(of: $0.accessToken) }
+        switch csrf.check(header: request.csrfHeader, cookie: cookies[configuration.csrfCookie], sessionIDs: sessionIDs) {
         case .missing: return .refused(failure(.csrfTokenMissing))
         case .invalid: return .refused(failure(.csrfTokenInvalid))
         case nil: break
         }
-        guard let readable else {
+        guard !readable.isEmpty else {
             let clearing = headers.clearingHeaders(cookies: cookies, secureRequest: request.isSecureContext)
             return .refused(failure(.invalidToken, clearing: clearing))
         }
-        return .token(readable)
-    }
-
-    private func verifyAndRevoke(token: String, scope: RevocationScope, requestID: String?, clearing: [HTTPHeader]) async -> Outcome {
-        let claims: SessionClaims
-        switch await verifier.verify(token, now: now()) {
-        case .failure(.expired): return failure(.tokenExpired, clearing: clearing)
-        case .failure(.invalid): return failure(.invalidToken, clearing: clearing)
-        // The key could not be looked up: nothing is known about the token, so the client retries.
-        case .failure(.keysUnavailable): return failure(.sessionInvalidationFailed)
-        case .success(let verified): claims = verified
-        }
-
-        let revocation = await revoker.revoke(accessToken: token, scope: scope, requestID: requestID)
-        var outcome: Outcome
-        switch revocation.result {
-        case .revoked:
-            // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
-            var response = Response(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
-            if scope != .others { response.appendWhileHeadFits(clearing) }
-            outcome = Outcome(response: response, error: nil)
-        case .sessionDead(.sessionNotFound):
-            outcome = failure(.sessionNotFound, clearing: clearing)
-        case .sessionDead(.tokenExpired):
-            outcome = failure(.tokenExpired, clearing: clearing)
-        case .sessionDead(.invalidToken):
-            outcome = failure(.invalidToken, clearing: clearing)
-        case .failed:
-            outcome = failure(.sessionInvalidationFailed)
-        }
-        outcome.revocation = revocation
-        outcome.claims = claims
-        return outcome
+        return .sessions(readable)
     }
 
     /// `Authorization: Bearer <token>`, the scheme case-insensitive. Works on the UTF-8 bytes: a

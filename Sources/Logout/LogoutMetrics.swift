@@ -1,5 +1,6 @@
 import HTTPClient
 import Prometheus
+import SupabaseAuth
 
 /// Every metric the responder exports, created once at start-up so the request path only looks
 /// them up in fixed tables. Labels come from the route template and the contract's codes, never
@@ -22,6 +23,7 @@ public final class LogoutMetrics: Sendable {
     private let upstreamRetries: Counter
     private let upstreamFailures: [String: Counter]
     private let upstreamErrors: [String: Counter]
+    private let revocations: [String: Counter]
     private let jwksFetches: [Bool: Counter]
     private let inFlight: Gauge
     private let droppedLogLines: Counter
@@ -38,21 +40,29 @@ public final class LogoutMetrics: Sendable {
                 "logout_upstream_duration", "seconds", help: "Time spent on one revocation at Supabase Auth, retries included."),
             labels: [], buckets: Self.durationBuckets)
         upstreamAttempts = registry.makeCounter(
-            descriptor: Self.name("logout_upstream_attempts", "total", help: "Requests sent to Supabase Auth's logout endpoint."))
+            descriptor: Self.name(
+                "logout_upstream_attempts", "total", help: "Requests sent to Supabase Auth's logout and token-refresh endpoints."))
         upstreamRetries = registry.makeCounter(
             descriptor: Self.name("logout_upstream_retries", "total", help: "Revocation attempts that repeated a failed one."))
         upstreamFailures = Self.counters(
             registry,
             Self.name(
                 "logout_upstream_failures", "total",
-                help: "Revocations that failed: Supabase Auth unavailable, refusing our configuration, or its TLS certificate not verified."),
-            label: "reason", values: ["unavailable", "rejected_configuration", "tls"])
+                help: "Revocations that failed: Supabase Auth unavailable, rate-limiting us, refusing our configuration, or its TLS certificate not verified."),
+            label: "reason", values: RevocationOutcome.RevocationFailure.allCases.map(\.rawValue))
         upstreamErrors = Self.counters(
             registry,
             Self.name(
                 "logout_upstream_errors", "total",
                 help: "Revocations whose last attempt got no answer from Supabase Auth, by why (TLS failures by cause)."),
             label: "error", values: HTTPClientError.knownDescriptions + ["other"])
+        revocations = Self.counters(
+            registry,
+            Self.name(
+                "logout_revocations", "total",
+                help: "Sessions sent to Supabase Auth, by outcome: revoked, refreshed (revoked with a fresh token from the refresh token), session_dead, or the failure."),
+            label: "outcome",
+            values: ["revoked", "refreshed", "session_dead"] + RevocationOutcome.RevocationFailure.allCases.map(\.rawValue))
         let jwksName = Self.name("logout_jwks_fetches", "total", help: "JWKS loads (fetches or file reads), by result.")
         jwksFetches = [
             true: registry.makeCounter(descriptor: jwksName, labels: [("result", "success")]),
@@ -122,13 +132,20 @@ public final class LogoutMetrics: Sendable {
     /// Counts one logout by its result code (`success` or the error code).
     func recordLogout(_ outcome: LogoutHandler.Outcome) {
         outcomes[outcome.error?.rawValue ?? "success"]?.increment()
-        guard let revocation = outcome.revocation else { return }
-        upstreamDuration.record(revocation.duration)
-        upstreamAttempts.increment(by: Int64(revocation.attempts))
-        if revocation.attempts > 1 { upstreamRetries.increment(by: Int64(revocation.attempts - 1)) }
-        if case .failed(let reason) = revocation.result { upstreamFailures[reason.rawValue]?.increment() }
-        if let error = revocation.transferError {
-            (upstreamErrors[error.description] ?? upstreamErrors["other"])?.increment()
+        for revocation in outcome.revocations {
+            upstreamDuration.record(revocation.duration)
+            upstreamAttempts.increment(by: Int64(revocation.attempts))
+            if revocation.retries > 0 { upstreamRetries.increment(by: Int64(revocation.retries)) }
+            if let error = revocation.transferError {
+                (upstreamErrors[error.description] ?? upstreamErrors["other"])?.increment()
+            }
+            switch revocation.result {
+            case .revoked: revocations[revocation.refreshed ? "refreshed" : "revoked"]?.increment()
+            case .sessionDead: revocations["session_dead"]?.increment()
+            case .failed(let reason):
+                revocations[reason.rawValue]?.increment()
+                upstreamFailures[reason.rawValue]?.increment()
+            }
         }
     }
 

@@ -1,37 +1,59 @@
 import Foundation
 
-/// Reads the access token out of the session cookies @supabase/ssr and older supabase-js write.
+/// Reads the sessions out of the session cookies @supabase/ssr and older supabase-js write.
 enum SessionCookie {
-    enum Token: Equatable {
-        case found(String)
+    /// One session as a cookie holds it.
+    struct Session: Equatable {
+        var accessToken: String
+        /// The refresh token beside it, when the cookie holds one.
+        var refreshToken: String?
+    }
+
+    /// Candidates read at most: a browser holds a copy or two; a forged header must not buy more checks.
+    static let maximumCandidates = 4
+
+    enum Found: Equatable {
+        /// Every session that could be read, in the order their cookies came.
+        case sessions([Session])
         /// A session cookie is there but holds no readable access token: it fails later as `invalid_token`.
         case unreadable
         case absent
     }
 
-    /// `<name>` whole, or its chunks `<name>.0`, `<name>.1`, … joined in order; else the legacy `sb-access-token`.
-    static func accessToken(in cookies: RequestCookies, sessionCookieName name: String) -> Token {
-        if let whole = cookies[name] {
-            return token(fromSession: String(whole))
-        }
-        if cookies[name + ".0"] != nil {
-            var joined = ""
+    /// `<name>` whole, or its chunks `<name>.0`, `<name>.1`, … joined in order; else the legacy
+    /// `sb-access-token` (with `sb-refresh-token`). A browser may send a name twice (a host-only copy
+    /// beside a `Domain` one): each value is a candidate, chunks grouped by order of appearance (the
+    /// first `.0` with the first `.1`, …); a candidate that does not parse is skipped.
+    static func sessions(in cookies: RequestCookies, sessionCookieName name: String) -> Found {
+        var candidates = cookies.values(named: name).prefix(maximumCandidates).map(String.init)
+        let copies = min(cookies.values(named: name + ".0").count, maximumCandidates - candidates.count)
+        if copies > 0 {
+            var joined = [String](repeating: "", count: copies)
             var index = 0
-            while let chunk = cookies["\(name).\(index)"] {
-                joined += chunk
+            while case let chunkName = "\(name).\(index)", let first = cookies.value(named: chunkName, copy: 0) {
+                joined[0] += first
+                for copy in 1..<max(copies, 1) {
+                    guard let chunk = cookies.value(named: chunkName, copy: copy) else { break }
+                    joined[copy] += chunk
+                }
                 index += 1
             }
-            return token(fromSession: joined)
+            candidates += joined
+        }
+        if !candidates.isEmpty {
+            let sessions = candidates.compactMap(session(fromValue:))
+            return sessions.isEmpty ? .unreadable : .sessions(sessions)
         }
         if let legacy = cookies["sb-access-token"] {
             guard let decoded = String(legacy).removingPercentEncoding, !decoded.isEmpty else { return .unreadable }
-            return .found(decoded)
+            let refresh = cookies["sb-refresh-token"].flatMap { String($0).removingPercentEncoding }
+            return .sessions([Session(accessToken: decoded, refreshToken: refresh?.isEmpty == false ? refresh : nil)])
         }
         return .absent
     }
 
     /// The value is `base64-` + base64url of the session JSON, or that JSON raw or URL-encoded.
-    static func token(fromSession value: String) -> Token {
+    static func session(fromValue value: String) -> Session? {
         let json: Data?
         if value.hasPrefix("base64-") {
             json = Base64URL.decode(value.dropFirst("base64-".count))
@@ -40,11 +62,20 @@ enum SessionCookie {
         } else {
             json = value.removingPercentEncoding.map { Data($0.utf8) }
         }
-        guard let json, let session = try? JSONSerialization.jsonObject(with: json) else { return .unreadable }
-        // Older supabase-js stored [access_token, refresh_token, …].
-        let token = (session as? [String: Any])?["access_token"] ?? (session as? [Any])?.first
-        guard let token = token as? String, !token.isEmpty else { return .unreadable }
-        return .found(token)
+        guard let json, let session = try? JSONSerialization.jsonObject(with: json) else { return nil }
+        let access: Any?
+        let refresh: Any?
+        if let object = session as? [String: Any] {
+            (access, refresh) = (object["access_token"], object["refresh_token"])
+        } else if let array = session as? [Any] {
+            // Older supabase-js stored [access_token, refresh_token, …].
+            (access, refresh) = (array.first, array.count > 1 ? array[1] : nil)
+        } else {
+            return nil
+        }
+        guard let access = access as? String, !access.isEmpty else { return nil }
+        let refreshToken = (refresh as? String).flatMap { $0.isEmpty ? nil : $0 }
+        return Session(accessToken: access, refreshToken: refreshToken)
     }
 }
 

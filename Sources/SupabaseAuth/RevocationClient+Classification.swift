@@ -25,7 +25,9 @@ extension RevocationClient {
             return .final(.revoked)
         case 400, 401, 403, 404:
             switch errorCode {
-            case "session_not_found", "user_not_found":
+            // A banned user's session cannot be ended while the ban lasts, and a timed ban lifts:
+            // the browser's copy goes, which is all that can be done.
+            case "session_not_found", "user_not_found", "user_banned":
                 return .final(.sessionDead(.sessionNotFound))
             case "bad_jwt", "no_authorization":
                 let message = RevocationErrorBody(parsing: body).message ?? ""
@@ -34,7 +36,7 @@ extension RevocationClient {
             default:
                 return .final(.failed(.rejectedConfiguration))
             }
-        case 429, 500..<600:
+        case 500..<600:
             return .retry
         case 400..<500:
             return .final(.failed(.rejectedConfiguration))

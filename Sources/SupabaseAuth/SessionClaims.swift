@@ -25,4 +25,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
     /// The token names a key that cannot be looked up because the JWKS cannot be fetched: this says
     /// nothing about the token, and a later attempt may succeed.
     case keysUnavailable
+    /// The issuer is not known yet (the openid-configuration has not answered) and the token's `iss`
+    /// is not the project's own: a later attempt may succeed.
+    case issuerNotKnownYet
 }

@@ -5,7 +5,7 @@ import POSIXSupport
 import Synchronization
 
 /// Checks a Supabase access token locally, before any network call: its JWS signature
-/// against a configured key, then `iss`, `aud`, `sub`, `session_id` and `exp`.
+/// against a configured key, then `iss` (see ``IssuerRule``), `aud`, `sub`, `session_id` and `exp`.
 ///
 /// - HS256 tokens are checked against the HMAC secret (`SUPABASE_JWT_SECRET`, its UTF-8 bytes,
 ///   as Supabase Auth uses it); their `kid`, if any, is ignored.
@@ -42,8 +42,8 @@ public final class TokenVerifier: Sendable {
     let refresh: Mutex<JWKSRefreshState>
     private let scheduledRefresh = Mutex<Task<Void, Never>?>(nil)
     let leeway: TimeInterval
-    /// The `iss` a token must carry; nil: not checked.
-    let requiredIssuer: String?
+    /// The `iss` a token must carry, and its discovery.
+    let issuer: IssuerDiscovery
     /// The audience a token's `aud` must name; nil: not checked.
     let requiredAudience: String?
     let logger: Logger
@@ -56,7 +56,8 @@ public final class TokenVerifier: Sendable {
     /// - Parameters:
     ///   - hmacSecret: the HS256 secret, at least ``minimumHMACSecretBytes`` bytes; nil: HS256 tokens are refused.
     ///   - jwks: where the ES256/RS256 keys come from; nil: asymmetric tokens are refused.
-    ///   - issuer: the `iss` a token must carry (Supabase Auth's is `$SUPABASE_URL/auth/v1`); nil: not checked.
+    ///   - issuer: which `iss` a token must carry; a discovered one is fetched here first (a failure is
+    ///     logged, not thrown) and then on the JWKS's schedule.
     ///   - audience: the audience a token's `aud` (a string or an array) must name; nil: not checked.
     ///   - leeway: how long past `exp` a token is still accepted, for clock skew.
     ///   - jwksRefetchInterval: the least time between two refetches triggered by unknown `kid`s.
@@ -70,7 +71,7 @@ public final class TokenVerifier: Sendable {
     public init(
         hmacSecret: String?,
         jwks: JWKSSource?,
-        issuer: String? = nil,
+        issuer: IssuerRule = .unchecked,
         audience: String? = nil,
         leeway: Duration = .seconds(30),
         jwksRefetchInterval: Duration = .seconds(60),
@@ -97,13 +98,15 @@ public final class TokenVerifier: Sendable {
         self.refresh = Mutex(
             JWKSRefreshState(schedule: JWKSRefreshSchedule(unknownKeyInterval: jwksRefetchInterval.timeInterval)))
         self.leeway = leeway.timeInterval
-        self.requiredIssuer = issuer
+        self.issuer = IssuerDiscovery(rule: issuer, logger: logger, now: now, sleep: sleep)
         self.requiredAudience = audience
         self.logger = logger
         self.onJWKSLoad = onJWKSLoad
         self.now = now
         self.sleep = sleep
 
+        let discovery = self.issuer
+        let issuerStart = Task { await discovery.start() }
         switch jwks {
         case nil:
             break
@@ -114,6 +117,7 @@ public final class TokenVerifier: Sendable {
             let task = startScheduledRefresh()
             scheduledRefresh.withLock { $0 = task }
         }
+        await issuerStart.value
     }
 
     deinit {
@@ -122,8 +126,10 @@ public final class TokenVerifier: Sendable {
 
     /// Verifies `token` (the compact JWS, without `Bearer `) as of `now`.
     ///
+    /// With `checkingExpiry` false a token past `exp` passes every other check and comes back with its
+    /// claims: a session that holds a refresh token is refreshed, not refused.
     /// Never throws or traps on hostile input: anything malformed is ``TokenRejection/invalid``.
-    public func verify(_ token: String, now: Date) async -> Result<SessionClaims, TokenRejection> {
+    public func verify(_ token: String, now: Date, checkingExpiry: Bool = true) async -> Result<SessionClaims, TokenRejection> {
         let bytes = Array(token.utf8)
         guard bytes.count <= Self.maximumTokenBytes else {
             return reject(.invalid, reason: "too_long")
@@ -142,12 +148,13 @@ public final class TokenVerifier: Sendable {
             return reject(.invalid, reason: "bad_signature")
         }
         guard let payload = TokenPayload(json: jws.payload) else { return reject(.invalid, reason: "malformed") }
-        return claims(from: payload, now: now)
+        return claims(from: payload, now: now, checkingExpiry: checkingExpiry)
     }
 
     /// Re-reads the JWKS file or refetches the JWKS URL now, whatever the schedule.
     /// On failure the keys already held stay in use.
     public func reload() async throws {
+        await issuer.fetchShared()
         guard jwksSource != nil else { return }
         try await loadJWKS()
     }

@@ -15,7 +15,7 @@ struct SettingOptions: ParsableArguments {
     var supabaseJwksUrl: String?
     @Option(help: "SUPABASE_CA_FILE: PEM file of certificate authorities trusted for SUPABASE_URL besides the system's (a self-hosted Supabase behind a private CA); certificates are always verified. Read at start. Default: unset.")
     var supabaseCaFile: String?
-    @Option(help: "LOGOUT_JWT_ISSUER: the iss every token must carry. Default: $SUPABASE_URL/auth/v1.")
+    @Option(help: "LOGOUT_JWT_ISSUER: the iss every token must carry; none: not checked; empty: as unset. Default: the issuer of $SUPABASE_URL/auth/v1/.well-known/openid-configuration ($SUPABASE_URL/auth/v1 until it answers).")
     var jwtIssuer: String?
     @Option(help: "LOGOUT_JWT_AUDIENCE: an audience every token's aud must name, empty to not check. Default: authenticated.")
     var jwtAudience: String?
@@ -43,7 +43,7 @@ struct SettingOptions: ParsableArguments {
     var allowedOrigins: String?
     @Option(help: "LOGOUT_UPSTREAM_TIMEOUT_MS: deadline of the whole revocation, retries included. Default: 3000.")
     var upstreamTimeoutMs: String?
-    @Option(help: "LOGOUT_CLEAR_SITE_DATA: Clear-Site-Data value on secure requests, empty to omit. Default: \"cookies\", \"storage\".")
+    @Option(help: "LOGOUT_CLEAR_SITE_DATA: Clear-Site-Data value on secure requests, e.g. \"cookies\", \"storage\" for an origin that serves only this application; \"cookies\" clears every cookie of the whole site. Default: empty (not sent).")
     var clearSiteData: String?
     @Option(help: "LOGOUT_HSTS: Strict-Transport-Security value, empty to omit. Default: max-age=31536000; includeSubDomains.")
     var hsts: String?

@@ -13,12 +13,21 @@ extension LogoutHandler {
         if let file = configuration.jwksFile {
             jwks = .file(path: file)
         } else if let url = configuration.jwksURL {
-            jwks = .fetched(from: url, http: http, timeout: configuration.upstreamTimeout)
+            jwks = .fetched(from: url, apiKey: configuration.anonKey, http: http, timeout: configuration.upstreamTimeout)
+        }
+        let issuer: IssuerRule
+        switch configuration.jwtIssuer {
+        case .fixed(let value): issuer = .fixed(value)
+        case .unchecked: issuer = .unchecked
+        case .discovered:
+            issuer = .discovered(
+                supabaseURL: configuration.supabaseURL, apiKey: configuration.anonKey, http: http,
+                timeout: configuration.upstreamTimeout)
         }
         let verifier: TokenVerifier
         do {
             verifier = try await TokenVerifier(
-                hmacSecret: configuration.jwtSecret, jwks: jwks, issuer: configuration.jwtIssuer,
+                hmacSecret: configuration.jwtSecret, jwks: jwks, issuer: issuer,
                 audience: configuration.jwtAudience, logger: logger,
                 onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) })
         } catch let error as TokenVerifierError {

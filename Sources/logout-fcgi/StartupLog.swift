@@ -17,7 +17,7 @@ enum StartupLog {
                 "supabase.jwks_url": .string(configuration.jwksURL ?? "none"),
                 "supabase.ca_file": .string(configuration.supabaseCAFile ?? "unset"),
                 "upstream.connections": .stringConvertible(configuration.upstreamConnections),
-                "jwt.issuer": .string(configuration.jwtIssuer),
+                "jwt.issuer": .string(configuration.jwtIssuer.logDescription),
                 "jwt.audience": .string(configuration.jwtAudience ?? "unchecked"),
                 "listen": .string(configuration.listen ?? "inherited"),
                 "workers": .string(configuration.workers.map(String.init) ?? "auto"),

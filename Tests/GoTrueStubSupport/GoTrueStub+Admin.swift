@@ -43,6 +43,34 @@ extension GoTrueStub {
         try admin("DELETE", "/admin/users/" + encoded, expecting: 204)
     }
 
+    /// Bans (or unbans) a user: its sessions survive, `/logout` answers `403 user_banned` and `/token`
+    /// `400 user_banned` while the ban lasts.
+    public func banUser(_ userID: String, banned: Bool = true) throws {
+        let encoded = userID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? userID
+        try admin("POST", "/admin/users/" + encoded + "/ban", json: ["banned": banned], expecting: 204)
+    }
+
+    /// The `iss` of new tokens and the openid-configuration's `issuer` (`""`: none; nil: the stand-in's
+    /// own `$URL/auth/v1`); `openIDStatus` 404 makes the document answer as an older Supabase Auth does.
+    public func setIssuer(_ issuer: String?, openIDStatus: Int? = nil) throws {
+        var body: [String: Any] = [:]
+        if let issuer { body["issuer"] = issuer }
+        if let openIDStatus { body["openid_status"] = openIDStatus }
+        try admin("POST", "/admin/issuer", json: body, expecting: 204)
+    }
+
+    /// The refresh-token grant's reuse interval (GoTrue's default 10 s) and per-address bucket (nil: none).
+    public func setRefresh(reuseInterval: Int = 10, bucketBurst: Int? = nil, retryAfter: Int = 60) throws {
+        var body: [String: Any] = ["reuse_interval": reuseInterval]
+        if let bucketBurst { body["bucket"] = ["burst": bucketBurst, "per_second": 0, "retry_after": retryAfter] }
+        try admin("POST", "/admin/refresh", json: body, expecting: 204)
+    }
+
+    /// Makes the JWKS answer `401` to requests without the `apikey`, as some self-hosted gateways do.
+    public func requireAPIKeyForJWKS() throws {
+        try admin("POST", "/admin/jwks/answer", json: ["require_apikey": true], expecting: 204)
+    }
+
     /// Adds a fault to the public API (after those already added).
     public func addFault(_ fault: StubFault) throws {
         try admin("POST", "/admin/faults", json: fault.adminBody, expecting: 204)
@@ -65,7 +93,9 @@ extension GoTrueStub {
             else {
                 throw GoTrueStubError.malformedResponse(method: "GET", path: "/admin/requests")
             }
-            return StubRequest(method: method, path: path, query: query, headers: headers)
+            var request = StubRequest(method: method, path: path, query: query, headers: headers)
+            request.body = entry["body"] as? String ?? ""
+            return request
         }
     }
 

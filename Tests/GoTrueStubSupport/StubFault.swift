@@ -11,6 +11,9 @@ public enum StubFault: Sendable, Equatable {
     case reset(times: Int)
     /// Close the public listener and every open connection: connections are refused until cleared.
     case refuse
+    /// Like ``status(_:times:)`` but only on `path` (`"logout"` or `"token"`), with an error `code` of its
+    /// own when given and a `Retry-After` header when `retryAfter` is set.
+    case statusOn(path: String, status: Int, code: String? = nil, retryAfter: Int? = nil, times: Int)
 
     /// The JSON object the admin API takes.
     var adminBody: [String: Any] {
@@ -23,6 +26,11 @@ public enum StubFault: Sendable, Equatable {
             return ["kind": "reset", "times": times]
         case .refuse:
             return ["kind": "refuse"]
+        case .statusOn(let path, let status, let code, let retryAfter, let times):
+            var body: [String: Any] = ["kind": "status", "status": status, "times": times, "path": path]
+            if let code { body["code"] = code }
+            if let retryAfter { body["retry_after"] = retryAfter }
+            return body
         }
     }
 }

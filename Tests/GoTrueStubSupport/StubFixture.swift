@@ -13,6 +13,23 @@ public struct StubFixture: Sendable {
     public let stub: GoTrueStub
     public let http: HTTPClient
 
+    public init(stub: GoTrueStub, http: HTTPClient) {
+        self.stub = stub
+        self.http = http
+    }
+
+    /// A stand-in and client kept for a whole test run, for a `.serialized` suite: each of its tests
+    /// starts from a reset stand-in, and the machine starts one Python process instead of one per test.
+    public static func shared() throws -> StubFixture {
+        StubFixture(stub: try GoTrueStub.start(), http: try HTTPClient(userAgent: userAgent, logger: silentLogger))
+    }
+
+    /// Runs `body` with this fixture's stand-in reset first.
+    public func reset(then body: (StubFixture) async throws -> Void) async throws {
+        try await admin { try $0.reset() }
+        try await body(self)
+    }
+
     /// Runs `body` with a started stand-in and client, and stops both afterwards.
     public static func with(_ body: (StubFixture) async throws -> Void) async throws {
         let stub = try await offload { try GoTrueStub.start() }

@@ -8,6 +8,8 @@ public struct StubRequest: Sendable, Equatable {
     public var query: String
     /// Request headers by lowercased name.
     public var headers: [String: String]
+    /// The request body as text (the refresh-token grant's JSON); empty when there was none.
+    public var body: String = ""
 
     public init(method: String, path: String, query: String, headers: [String: String]) {
         self.method = method

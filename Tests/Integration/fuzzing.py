@@ -128,6 +128,8 @@ class HttpCase:
     code: str | None
     #: The session a correct answer revokes, if any.
     revokes: dict | None = None
+    #: Requests a correct answer makes to Supabase Auth (an expired session's refresh, a second copy's logout).
+    upstream_calls: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -163,7 +165,7 @@ def http_case(rng: random.Random, stub) -> HttpCase:
         headers.append(("X-" + "".join(rng.choices(string.ascii_letters, k=6)), _garbage_token(rng)))
 
     credential = rng.choice(["none", "bearer", "bearer", "bearer-garbage", "bearer-expired", "not-bearer",
-                             "cookie", "cookie", "cookie-garbage"])
+                             "cookie", "cookie", "cookie-garbage", "cookie-expired", "cookie-twice"])
     session = None
     token_state = None  # "valid", "invalid", "expired"
     from_cookie = False
@@ -179,10 +181,20 @@ def http_case(rng: random.Random, stub) -> HttpCase:
         token_state = "expired"
     elif credential == "not-bearer":
         headers.append(("Authorization", rng.choice(["Basic dXNlcjpwYXNz", "Token abc", "Digest x"])))
-    elif credential in ("cookie", "cookie-garbage"):
+    elif credential == "cookie-twice":
+        # A host-only copy left from before a Domain was set, holding a session already ended: the live
+        # one beside it is ended all the same.
         from_cookie = True
-        if credential == "cookie":
-            session = stub.new_session()
+        stale = stub.new_session()
+        assert stub.logout_session(stale["access_token"]) == 204
+        session = stub.new_session()
+        cookies += [("sb-127-auth-token", base64_cookie_value(stale)), ("sb-127-auth-token", base64_cookie_value(session))]
+        token_state = "valid"
+    elif credential in ("cookie", "cookie-garbage", "cookie-expired"):
+        from_cookie = True
+        if credential in ("cookie", "cookie-expired"):
+            # An expired cookie session holds its refresh token: it is refreshed, then revoked.
+            session = stub.new_session(expires_in=-600 if credential == "cookie-expired" else 3600)
             encode = rng.choice([base64_cookie_value, raw_json_cookie_value, url_encoded_cookie_value])
             value = encode(session)
             token_state = "valid"
@@ -219,7 +231,8 @@ def http_case(rng: random.Random, stub) -> HttpCase:
 
     status, code, revokes = _oracle(method, scope, len(body), credential, token_state, from_cookie, csrf_roll,
                                     origin_state, session)
-    return HttpCase(method, query, headers, body, status, code, revokes)
+    calls = 0 if status != 200 else 2 if credential in ("cookie-expired", "cookie-twice") else 1
+    return HttpCase(method, query, headers, body, status, code, revokes, calls)
 
 
 NGINX_BODY_LIMIT = 8 * 1024

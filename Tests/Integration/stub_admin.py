@@ -15,6 +15,7 @@ from secret_registry import remember
 
 
 JWKS_PATH = "/auth/v1/.well-known/jwks.json"
+OPENID_PATH = "/auth/v1/.well-known/openid-configuration"
 
 
 class Stub:
@@ -85,17 +86,35 @@ class Stub:
     def logout_requests(self) -> list[dict]:
         return [r for r in self.requests() if r["path"].endswith("/auth/v1/logout")]
 
+    def token_requests(self) -> list[dict]:
+        return [r for r in self.requests() if r["path"].endswith("/auth/v1/token")]
+
+    def ban_user(self, user_id: str, banned: bool = True) -> None:
+        status, _ = self.admin("POST", f"/admin/users/{user_id}/ban", {"banned": banned})
+        assert status == 204
+
+    def set_issuer(self, issuer: str | None, openid_status: int | None = None) -> None:
+        """The iss of new tokens and of the openid-configuration ("" none; None the stand-in's own)."""
+        status, _ = self.admin("POST", "/admin/issuer", {"issuer": issuer, "openid_status": openid_status})
+        assert status == 204
+
+    def set_refresh(self, reuse_interval: int = 10, bucket: dict | None = None) -> None:
+        status, _ = self.admin("POST", "/admin/refresh", {"reuse_interval": reuse_interval, "bucket": bucket})
+        assert status == 204
+
     def jwks_requests(self) -> list[dict]:
         return [r for r in self.requests() if r["path"] == JWKS_PATH]
 
     def requests_for_users(self) -> list[dict]:
-        """Every request but JWKS fetches, which the responder makes on its own schedule and which
-        carry nothing of a user's."""
-        return [r for r in self.requests() if r["path"] != JWKS_PATH]
+        """Every request but JWKS and openid-configuration fetches, which the responder makes on its own
+        schedule and which carry nothing of a user's."""
+        return [r for r in self.requests() if r["path"] not in (JWKS_PATH, OPENID_PATH)]
 
-    def jwks_answer(self, status: int | None = None, cache_control: str | None = None) -> None:
-        """From now on the JWKS answers `status` (None: the keys), with `cache_control` (None: GoTrue's)."""
-        code, _ = self.admin("POST", "/admin/jwks/answer", {"status": status, "cache_control": cache_control})
+    def jwks_answer(self, status: int | None = None, cache_control: str | None = None, require_apikey: bool = False) -> None:
+        """From now on the JWKS answers `status` (None: the keys), with `cache_control` (None: GoTrue's),
+        and only to requests with the apikey when `require_apikey`."""
+        code, _ = self.admin("POST", "/admin/jwks/answer",
+                             {"status": status, "cache_control": cache_control, "require_apikey": require_apikey})
         assert code == 204
 
     def rotate_jwks(self) -> str:
@@ -118,6 +137,19 @@ class Stub:
     def delete_user(self, user_id: str) -> None:
         status, _ = self.admin("DELETE", f"/admin/users/{user_id}")
         assert status == 204
+
+    def logout_session(self, access_token: str) -> int:
+        """Status of a local logout on the public API, sent straight to the stand-in."""
+        req = urllib.request.Request(
+            self.url + "/auth/v1/logout?scope=local", data=b"", method="POST",
+            headers={"Authorization": f"Bearer {access_token}", "apikey": self.anon_key},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status
+        except urllib.error.HTTPError as err:
+            err.read()
+            return err.code
 
     def refresh(self, refresh_token: str) -> int:
         """Status of a refresh-token grant on the public API."""

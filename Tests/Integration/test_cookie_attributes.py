@@ -76,53 +76,66 @@ def test_configured_cookie_names_carry_the_session(with_domain, stub):
     assert "csrf_token" not in cleared(resp)
 
 
-def test_plain_http_host_gets_set_cookie_without_clear_site_data(app, stub):
-    resp = logout(app.port, stub.new_session()["access_token"], host="example.com")
+@pytest.fixture(scope="module")
+def site_data(start_deployment):
+    """A single-application origin that opts into Clear-Site-Data."""
+    return start_deployment("site-data", LOGOUT_CLEAR_SITE_DATA=CLEAR_SITE_DATA)
+
+
+def test_clear_site_data_is_off_by_default_even_on_a_secure_request(app, stub):
+    resp = logout(app.port, stub.new_session()["access_token"], host="localhost")
+
+    assert_success(resp)
+    assert_cleared_exactly(resp, DEFAULT_CLEARED, clear_site_data=False)
+
+
+def test_plain_http_host_gets_set_cookie_without_clear_site_data(site_data, stub):
+    resp = logout(site_data.port, stub.new_session()["access_token"], host="example.com")
 
     assert_success(resp)
     assert_cleared_exactly(resp, DEFAULT_CLEARED, clear_site_data=False)
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "LOCALHOST", "[::1]"])
-def test_loopback_hosts_are_a_secure_context(app, stub, host):
-    resp = logout(app.port, stub.new_session()["access_token"], host=host)
+def test_loopback_hosts_are_a_secure_context(site_data, stub, host):
+    resp = logout(site_data.port, stub.new_session()["access_token"], host=host)
 
     assert_success(resp)
     assert resp.all("Clear-Site-Data") == [CLEAR_SITE_DATA]
 
 
 @pytest.mark.parametrize("secure_params", [{"HTTPS": "on"}, {"REQUEST_SCHEME": "https"}])
-def test_https_request_gets_clear_site_data(app, stub, secure_params):
+def test_https_request_gets_clear_site_data(site_data, stub, secure_params):
     session = stub.new_session()
     params = nginx_like_params("POST", "/api/auth/logout", "example.com",
                                {"Authorization": f"Bearer {session['access_token']}"}, b"")
     params.update(secure_params)
 
-    resp = fcgi_request(str(app.socket_path), params)
+    resp = fcgi_request(str(site_data.socket_path), params)
 
     assert_success(resp)
     assert resp.all("Clear-Site-Data") == [CLEAR_SITE_DATA]
     assert set(cleared(resp)) == DEFAULT_CLEARED
 
 
-def test_plain_http_through_fastcgi_gets_no_clear_site_data(app, stub):
+def test_plain_http_through_fastcgi_gets_no_clear_site_data(site_data, stub):
     session = stub.new_session()
     params = nginx_like_params("POST", "/api/auth/logout", "example.com:8080",
                                {"Authorization": f"Bearer {session['access_token']}"}, b"")
 
-    resp = fcgi_request(str(app.socket_path), params)
+    resp = fcgi_request(str(site_data.socket_path), params)
 
     assert_success(resp)
     assert resp.all("Clear-Site-Data") == []
     assert set(cleared(resp)) == DEFAULT_CLEARED
 
 
-def test_localhost_with_port_through_fastcgi_is_a_secure_context(app, stub):
+def test_localhost_with_port_through_fastcgi_is_a_secure_context(site_data, stub):
     session = stub.new_session()
     params = nginx_like_params("POST", "/api/auth/logout", "localhost:8080",
                                {"Authorization": f"Bearer {session['access_token']}"}, b"")
 
-    resp = fcgi_request(str(app.socket_path), params)
+    resp = fcgi_request(str(site_data.socket_path), params)
 
     assert_success(resp)
     assert resp.all("Clear-Site-Data") == [CLEAR_SITE_DATA]

@@ -129,7 +129,10 @@ def test_one_starting_line_with_version_and_settings(run, stub):
     assert starting["upstream.connections"] == 512
     assert starting["supabase.ca_file"] == "unset"
     assert starting["supabase.jwks_url"] == stub.url + "/auth/v1/.well-known/jwks.json"
-    assert starting["jwt.issuer"] == stub.url + "/auth/v1"
+    assert starting["jwt.issuer"] == "discovered"
+    # The issuer in use: the project's own until Supabase Auth names one, then the one it names.
+    issuer_lines = [(e["jwt.issuer"], e["jwt.issuer_source"]) for e in run["entries"] if "jwt.issuer_source" in e]
+    assert issuer_lines[:2] == [(stub.url + "/auth/v1", "project_url"), (stub.url + "/auth/v1", "openid_configuration")]
     assert starting["jwt.audience"] == "authenticated"
     # Secrets only as set or unset.
     assert starting["supabase.anon_key"] == "set"

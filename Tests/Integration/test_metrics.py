@@ -13,6 +13,7 @@ import pytest
 from deployment import BINARY, REPO
 from expectations import assert_error, assert_success
 from fcgi_client import fcgi_request, nginx_like_params
+from session_tokens import base64_cookie_value, cookie_header, new_csrf_value
 from web import LOGOUT_PATH, logout, request
 
 MAX_INFLIGHT = 37
@@ -83,12 +84,17 @@ def scenario(start_deployment, stub):
     assert_error(request(port, "GET", LOGOUT_PATH), 405, "method_not_allowed")
     stub.fault(kind="status", status=503, times=1)
     assert_success(logout(port, stub.new_session()["access_token"]))
+    # An expired cookie session: refreshed, then revoked.
+    csrf = new_csrf_value()
+    expired = base64_cookie_value(stub.new_session(expires_in=-600))
+    assert_success(logout(port, None, headers={
+        "Cookie": cookie_header([("sb-127-auth-token", expired), ("csrf_token", csrf)]), "X-CSRF-Token": csrf}))
     stub.fault(kind="status", status=500, times=-1)
     try:
         assert_error(logout(port, stub.new_session()["access_token"]), 500, "session_invalidation_failed")
     finally:
         stub.clear_faults()
-    upstream_calls = len(stub.logout_requests())
+    upstream_calls = len(stub.logout_requests()) + len(stub.token_requests())
     assert request(port, "GET", "/healthz").status == 200
 
     after = scrape(deployment.port)
@@ -108,7 +114,7 @@ def test_request_counters_before_any_request(scenario):
 def test_request_counters_by_route_and_status(scenario):
     probes = int(scenario["before"]['logout_http_requests_total{route="/healthz",status="200"}'])
     counts = {
-        ("/api/auth/logout", 200): 3,
+        ("/api/auth/logout", 200): 4,
         ("/api/auth/logout", 401): 3,
         ("/api/auth/logout", 405): 1,
         ("/api/auth/logout", 500): 1,
@@ -123,11 +129,11 @@ def test_request_counters_by_route_and_status(scenario):
     }
 
     assert family(scenario["after"], "logout_http_requests_total") == expected
-    assert f'logout_http_requests_total{{route="/api/auth/logout",status="200"}} 3' in scenario["text"].splitlines()
+    assert f'logout_http_requests_total{{route="/api/auth/logout",status="200"}} 4' in scenario["text"].splitlines()
 
 
 def test_outcome_counters(scenario):
-    counts = {"success": 3, "missing_token": 3, "session_invalidation_failed": 1}
+    counts = {"success": 4, "missing_token": 3, "session_invalidation_failed": 1}
     expected = {f'logout_outcomes_total{{code="{code}"}}': str(counts.get(code, 0)) for code in OUTCOME_CODES}
 
     assert family(scenario["after"], "logout_outcomes_total") == expected
@@ -136,20 +142,31 @@ def test_outcome_counters(scenario):
 def test_upstream_counters(scenario):
     after = scenario["after"]
     calls = scenario["upstream_calls"]
-    revocations = 4  # two plain successes, the 503-then-success, the always-500
-    # 1 + 1 + 2 (one retry), and the failure retried within its bounds
-    assert 2 + 2 + 2 <= calls <= 2 + 2 + 3, calls
+    revocations = 5  # two plain successes, the 503-then-success, the refreshed one, the always-500
+    # 1 + 1 + 2 (one retry) + 2 (refresh and logout), and the failure retried within its bounds
+    assert 2 + 2 + 2 + 2 <= calls <= 2 + 2 + 2 + 3, calls
 
     assert after["logout_upstream_attempts_total"] == str(calls)
-    assert after["logout_upstream_retries_total"] == str(calls - revocations)
+    # The refreshed session's two calls are one revocation without a retry.
+    assert after["logout_upstream_retries_total"] == str(calls - revocations - 1)
     assert family(after, "logout_upstream_failures_total") == {
         'logout_upstream_failures_total{reason="unavailable"}': "1",
+        'logout_upstream_failures_total{reason="rate_limited"}': "0",
         'logout_upstream_failures_total{reason="rejected_configuration"}': "0",
         'logout_upstream_failures_total{reason="tls"}': "0",
     }
     # Every attempt got an HTTP answer: no transfer error, TLS or other, by any cause.
     assert family(after, "logout_upstream_errors_total") == {
         f'logout_upstream_errors_total{{error="{error}"}}': "0" for error in UPSTREAM_ERRORS
+    }
+    assert family(after, "logout_revocations_total") == {
+        'logout_revocations_total{outcome="revoked"}': "3",
+        'logout_revocations_total{outcome="refreshed"}': "1",
+        'logout_revocations_total{outcome="session_dead"}': "0",
+        'logout_revocations_total{outcome="unavailable"}': "1",
+        'logout_revocations_total{outcome="rate_limited"}': "0",
+        'logout_revocations_total{outcome="rejected_configuration"}': "0",
+        'logout_revocations_total{outcome="tls"}': "0",
     }
     assert after["logout_upstream_duration_seconds_count"] == str(revocations)
     assert after['logout_upstream_duration_seconds_bucket{le="+Inf"}'] == str(revocations)
@@ -159,7 +176,7 @@ def test_upstream_counters(scenario):
 def test_request_duration_histograms(scenario):
     after = scenario["after"]
     probes = int(scenario["before"]['logout_http_requests_total{route="/healthz",status="200"}'])
-    counts = {"/api/auth/logout": 8, "unmatched": 1, "/metrics": 1, "/healthz": probes + 1}
+    counts = {"/api/auth/logout": 9, "unmatched": 1, "/metrics": 1, "/healthz": probes + 1}
 
     for route, count in counts.items():
         assert after[f'logout_http_request_duration_seconds_count{{route="{route}"}}'] == str(count)
@@ -191,13 +208,17 @@ FAMILIES = {
     "logout_outcomes_total": ("counter", "Logouts by result: success or the error code answered."),
     "logout_upstream_duration_seconds":
         ("histogram", "Time spent on one revocation at Supabase Auth, retries included."),
-    "logout_upstream_attempts_total": ("counter", "Requests sent to Supabase Auth's logout endpoint."),
+    "logout_upstream_attempts_total":
+        ("counter", "Requests sent to Supabase Auth's logout and token-refresh endpoints."),
     "logout_upstream_retries_total": ("counter", "Revocation attempts that repeated a failed one."),
     "logout_upstream_failures_total":
-        ("counter", "Revocations that failed: Supabase Auth unavailable, refusing our configuration, or its TLS "
-                    "certificate not verified."),
+        ("counter", "Revocations that failed: Supabase Auth unavailable, rate-limiting us, refusing our configuration, "
+                    "or its TLS certificate not verified."),
     "logout_upstream_errors_total":
         ("counter", "Revocations whose last attempt got no answer from Supabase Auth, by why (TLS failures by cause)."),
+    "logout_revocations_total":
+        ("counter", "Sessions sent to Supabase Auth, by outcome: revoked, refreshed (revoked with a fresh token "
+                    "from the refresh token), session_dead, or the failure."),
     "logout_jwks_fetches_total": ("counter", "JWKS loads (fetches or file reads), by result."),
     "logout_inflight_requests": ("gauge", "Requests holding a slot now, waiting on Supabase Auth included."),
     "logout_inflight_capacity": ("gauge", "Slots available; past them requests get 503 overloaded."),

@@ -54,7 +54,7 @@ def test_one_reset_connection_then_success(app, stub):
     assert session["session_id"] not in stub.live_sessions()
 
 
-@pytest.mark.parametrize("status", [500, 503, 429])
+@pytest.mark.parametrize("status", [500, 503])
 def test_persistent_upstream_error_is_500_and_keeps_cookies(short_deadline, stub, status):
     session = stub.new_session()
     stub.fault(kind="status", status=status, times=-1)
@@ -63,8 +63,23 @@ def test_persistent_upstream_error_is_500_and_keeps_cookies(short_deadline, stub
 
     stub.clear_faults()
     assert_failed_and_kept(resp, elapsed, stub, session)
+    assert resp.all("Retry-After") == []
     attempts = len(stub.logout_requests())
     assert 2 <= attempts <= 10, f"{attempts} attempts"
+
+
+@pytest.mark.parametrize("retry_after, answered", [(None, "30"), (60, "60")])
+def test_a_rate_limit_past_the_deadline_is_not_retried_and_passes_retry_after_on(short_deadline, stub, retry_after,
+                                                                                answered):
+    session = stub.new_session()
+    stub.fault(kind="status", status=429, times=-1, retry_after=retry_after)
+
+    resp, elapsed = timed_logout(short_deadline.port, session["access_token"])
+
+    stub.clear_faults()
+    assert_failed_and_kept(resp, elapsed, stub, session)
+    assert resp.all("Retry-After") == [answered]
+    assert len(stub.logout_requests()) == 1
 
 
 def test_slow_upstream_is_cut_at_the_deadline(short_deadline, stub):

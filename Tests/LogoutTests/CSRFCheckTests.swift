@@ -17,34 +17,34 @@ struct CSRFCheckTests {
 
     @Test func plainDoubleSubmit() {
         let check = CSRFCheck(secret: nil)
-        #expect(check.check(header: "abc123", cookie: "abc123", sessionID: nil) == nil)
-        #expect(check.check(header: "abc123", cookie: "abc124", sessionID: nil) == .invalid)
-        #expect(check.check(header: "abc", cookie: "abc123", sessionID: nil) == .invalid)
-        #expect(check.check(header: nil, cookie: "abc123", sessionID: nil) == .missing)
-        #expect(check.check(header: "abc123", cookie: nil, sessionID: nil) == .missing)
-        #expect(check.check(header: "", cookie: "", sessionID: nil) == .missing)
+        #expect(check.check(header: "abc123", cookie: "abc123", sessionIDs: []) == nil)
+        #expect(check.check(header: "abc123", cookie: "abc124", sessionIDs: []) == .invalid)
+        #expect(check.check(header: "abc", cookie: "abc123", sessionIDs: []) == .invalid)
+        #expect(check.check(header: nil, cookie: "abc123", sessionIDs: []) == .missing)
+        #expect(check.check(header: "abc123", cookie: nil, sessionIDs: []) == .missing)
+        #expect(check.check(header: "", cookie: "", sessionIDs: []) == .missing)
     }
 
     @Test func signedTokenBoundToTheSession() {
         let check = CSRFCheck(secret: Self.secret)
         let token = Self.signed(sessionID: Self.sessionID, nonce: "0badc0ffee")
-        #expect(check.check(header: token, cookie: Substring(token), sessionID: Self.sessionID) == nil)
+        #expect(check.check(header: token, cookie: Substring(token), sessionIDs: [Self.sessionID]) == nil)
         // Upper-case hex MAC is the same MAC.
         let upper = token.split(separator: ".")[0].uppercased() + ".0badc0ffee"
-        #expect(check.check(header: upper, cookie: Substring(upper), sessionID: Self.sessionID) == nil)
+        #expect(check.check(header: upper, cookie: Substring(upper), sessionIDs: [Self.sessionID]) == nil)
     }
 
     @Test func signedTokenRefusals() {
         let check = CSRFCheck(secret: Self.secret)
         let other = Self.signed(sessionID: "another-session", nonce: "0badc0ffee")
-        #expect(check.check(header: other, cookie: Substring(other), sessionID: Self.sessionID) == .invalid)
+        #expect(check.check(header: other, cookie: Substring(other), sessionIDs: [Self.sessionID]) == .invalid)
         let wrongKey = Self.signed(sessionID: Self.sessionID, nonce: "0badc0ffee", secret: "another-secret")
-        #expect(check.check(header: wrongKey, cookie: Substring(wrongKey), sessionID: Self.sessionID) == .invalid)
+        #expect(check.check(header: wrongKey, cookie: Substring(wrongKey), sessionIDs: [Self.sessionID]) == .invalid)
         let notHex = Self.signed(sessionID: Self.sessionID, nonce: "not-hex")
-        #expect(check.check(header: notHex, cookie: Substring(notHex), sessionID: Self.sessionID) == .invalid)
-        #expect(check.check(header: "plain", cookie: "plain", sessionID: Self.sessionID) == .invalid)
+        #expect(check.check(header: notHex, cookie: Substring(notHex), sessionIDs: [Self.sessionID]) == .invalid)
+        #expect(check.check(header: "plain", cookie: "plain", sessionIDs: [Self.sessionID]) == .invalid)
         let valid = Self.signed(sessionID: Self.sessionID, nonce: "0badc0ffee")
-        #expect(check.check(header: valid, cookie: Substring(valid), sessionID: nil) == .invalid)
+        #expect(check.check(header: valid, cookie: Substring(valid), sessionIDs: []) == .invalid)
     }
 
     @Test func originPolicy() {

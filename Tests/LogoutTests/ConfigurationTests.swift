@@ -29,7 +29,7 @@ struct ConfigurationTests {
         #expect(configuration.csrfCookie == "csrf_token")
         #expect(configuration.upstreamTimeout == .milliseconds(3000))
         #expect(configuration.maxInFlight == 1024)
-        #expect(configuration.clearSiteData == "\"cookies\", \"storage\"")
+        #expect(configuration.clearSiteData == nil)
         #expect(configuration.hsts == "max-age=31536000; includeSubDomains")
         #expect(configuration.allowedOrigins == nil)
         // No JWKS file: the project's own JWKS.

@@ -14,7 +14,9 @@ struct LogoutHandlerTests {
     /// Answers every token with the same verdict.
     struct FakeVerifier: AccessTokenVerifying {
         let verdict: Result<SessionClaims, TokenRejection>
-        func verify(_ token: String, now: Date) async -> Result<SessionClaims, TokenRejection> { verdict }
+        func verify(_ token: String, now: Date, checkingExpiry: Bool) async -> Result<SessionClaims, TokenRejection> {
+            verdict
+        }
     }
 
     /// Records each revocation asked for and answers with the same result.
@@ -30,9 +32,13 @@ struct LogoutHandlerTests {
 
         init(_ result: RevocationOutcome.Result) { self.result = result }
 
-        func revoke(accessToken: String, scope: RevocationScope, requestID: String?) async -> RevocationOutcome {
-            calls.withLock { $0.append(Call(token: accessToken, scope: scope, requestID: requestID)) }
-            return RevocationOutcome(result: result, attempts: 1, upstreamStatus: 200, duration: .milliseconds(1))
+        func endSession(
+            _ session: SessionCredentials, scope: RevocationScope, requestID: String?, deadline: ContinuousClock.Instant
+        ) async -> RevocationOutcome {
+            calls.withLock { $0.append(Call(token: session.accessToken, scope: scope, requestID: requestID)) }
+            var outcome = RevocationOutcome(result: result, attempts: 1, upstreamStatus: 200, duration: .milliseconds(1))
+            if result == .failed(.rateLimited) { outcome.retryAfterSeconds = 42 }
+            return outcome
         }
 
         var recorded: [Call] { calls.withLock { $0 } }
@@ -103,6 +109,7 @@ struct LogoutHandlerTests {
         (.sessionDead(.tokenExpired), 401, "token_expired", true), (.sessionDead(.invalidToken), 401, "invalid_token", true),
         (.failed(.unavailable), 500, "session_invalidation_failed", false),
         (.failed(.rejectedConfiguration), 500, "session_invalidation_failed", false),
+        (.failed(.rateLimited), 500, "session_invalidation_failed", false),
     ])
     func eachRevocationOutcomeHasItsAnswer(result: RevocationOutcome.Result, status: Int, code: String, clears: Bool)
         async throws
@@ -111,5 +118,15 @@ struct LogoutHandlerTests {
         #expect(response.status == status)
         #expect(errorCode(response) == code)
         #expect(response.values(of: "Set-Cookie").isEmpty == !clears)
+        #expect(response.values(of: "Retry-After") == (result == .failed(.rateLimited) ? ["42"] : []))
+    }
+
+    @Test func aTokenWhoseIssuerIsNotKnownYetIsRetriedLaterWithCookiesKept() async throws {
+        let revoker = FakeRevoker(.revoked)
+        let response = try await respond(verdict: .failure(.issuerNotKnownYet), revoker: revoker)
+        #expect(response.status == 500)
+        #expect(errorCode(response) == "session_invalidation_failed")
+        #expect(response.values(of: "Set-Cookie").isEmpty)
+        #expect(revoker.recorded.isEmpty)
     }
 }

@@ -40,7 +40,7 @@ struct RouterTests {
     func expectCleared(_ response: Response, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
         let expected = (Self.cleared + extra).map { "\($0)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax" }
         #expect(response.values(of: "Set-Cookie") == expected, sourceLocation: sourceLocation)
-        #expect(response.value(of: "Clear-Site-Data") == "\"cookies\", \"storage\"", sourceLocation: sourceLocation)
+        #expect(response.value(of: "Clear-Site-Data") == nil, "off by default", sourceLocation: sourceLocation)
     }
 
     // MARK: route, body, scope
@@ -326,8 +326,8 @@ struct RouterTests {
 
     // MARK: headers
 
-    @Test func clearSiteDataOnlyOnSecureRequests() async throws {
-        let harness = try await RouterHarness()
+    @Test func clearSiteDataOnlyWhenConfiguredAndOnSecureRequests() async throws {
+        let harness = try await RouterHarness(["LOGOUT_CLEAR_SITE_DATA": "\"cookies\", \"storage\""])
         let plain = try harness.stub.createSession()
         let onPlainHTTP = await harness.send(headers: ["Authorization": "Bearer \(plain.accessToken)"], host: "app.example.com")
         #expect(onPlainHTTP.status == 200)

@@ -52,6 +52,11 @@ API_VERSION_2024 = datetime.date(2024, 1, 1)
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 # What supabase/auth's JWKS handler sends (internal/api/jwks.go).
 JWKS_CACHE_CONTROL = "public, max-age=600"
+# GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL's default, in seconds: a rotated-out refresh token used
+# again within it gets the session's current one; later it is refresh_token_already_used.
+REFRESH_TOKEN_REUSE_INTERVAL = 10
+# GOTRUE_JWT_EXP's default, in seconds: the lifetime of an access token a refresh hands out.
+JWT_EXP = 3600
 
 
 def log(message):
@@ -167,6 +172,15 @@ class State:
             self.extra_keys = []  # public JWKs added through the admin API
             self.jwks_status = None  # an error status every JWKS request gets, while set
             self.jwks_cache_control = JWKS_CACHE_CONTROL
+            self.jwks_requires_apikey = False  # an older self-hosted kong.yml guards the JWKS too
+            self.used_refresh_tokens = {}  # rotated-out token -> (session_id, rotated at)
+            self.reuse_interval = REFRESH_TOKEN_REUSE_INTERVAL
+            self.banned_users = set()
+            # The issuer written into tokens ("" -> no iss claim) and named by the openid-configuration;
+            # None: the stub's own $URL/auth/v1.
+            self.issuer_override = None
+            self.openid_status = None  # 404: a Supabase Auth before v2.181.0
+            self.refresh_bucket = None  # {"burst", "per_second", "retry_after", "tokens": {address: (level, at)}}
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -178,7 +192,7 @@ class State:
         if alg == "ES256":
             header["kid"] = es256.kid
         claims = {
-            "iss": self.issuer,
+            "iss": self.token_issuer(),
             "sub": user["id"],
             "aud": "authenticated",
             "exp": now + expires_in,
@@ -193,12 +207,19 @@ class State:
             "session_id": session_id,
             "is_anonymous": False,
         }
+        if not claims["iss"]:
+            # GoTrue without GOTRUE_JWT_ISSUER: the claim is left out (omitempty).
+            del claims["iss"]
         signing_input = (b64url(json_bytes(header)) + "." + b64url(json_bytes(claims))).encode("ascii")
         if alg == "ES256":
             signature = es256.sign(signing_input)
         else:
             signature = hmac.new(self.jwt_secret, signing_input, hashlib.sha256).digest()
         return signing_input.decode("ascii") + "." + b64url(signature), now + expires_in
+
+    def token_issuer(self):
+        with self.lock:
+            return self.issuer if self.issuer_override is None else self.issuer_override
 
     def verify_access_token(self, token):
         """Returns the claims of a token GoTrue would accept, or raises JWTError."""
@@ -322,14 +343,52 @@ class State:
             return True
 
     def refresh(self, refresh_token):
-        """Rotates a refresh token; returns (user, session, new refresh token) or None."""
+        """GoTrue's refresh-token grant: (user, session, new refresh token), or the error code it answers."""
         with self.lock:
             session_id = self.refresh_tokens.pop(refresh_token, None)
+            if session_id is None and refresh_token in self.used_refresh_tokens:
+                used_session, rotated_at = self.used_refresh_tokens[refresh_token]
+                session = self.sessions.get(used_session)
+                if session is None:
+                    return "refresh_token_not_found"
+                if time.time() - rotated_at > self.reuse_interval:
+                    # Reuse detection: the session's whole token family is revoked.
+                    for token in [t for t, s in self.refresh_tokens.items() if s == used_session]:
+                        del self.refresh_tokens[token]
+                        self.used_refresh_tokens[token] = (used_session, 0)
+                    return "refresh_token_already_used"
+                # Within the reuse interval the session's current token is handed out again.
+                current = [t for t, s in self.refresh_tokens.items() if s == used_session]
+                user = self.users.get(session["user_id"])
+                if user is None or not current:
+                    return "refresh_token_not_found"
+                if user["id"] in self.banned_users:
+                    return "user_banned"
+                return user, dict(session), current[-1]
             session = self.sessions.get(session_id) if session_id else None
             user = self.users.get(session["user_id"]) if session else None
             if user is None:
-                return None
+                return "refresh_token_not_found"
+            if user["id"] in self.banned_users:
+                self.refresh_tokens[refresh_token] = session_id
+                return "user_banned"
+            self.used_refresh_tokens[refresh_token] = (session_id, time.time())
             return user, dict(session), self._new_refresh_token(session_id)
+
+    def take_refresh_bucket(self, address):
+        """A token from the client address's refresh bucket; the Retry-After seconds when it is empty."""
+        with self.lock:
+            bucket = self.refresh_bucket
+            if bucket is None:
+                return None
+            now = time.monotonic()
+            level, at = bucket["tokens"].get(address, (float(bucket["burst"]), now))
+            level = min(float(bucket["burst"]), level + (now - at) * bucket["per_second"])
+            if level < 1:
+                bucket["tokens"][address] = (level, now)
+                return bucket["retry_after"]
+            bucket["tokens"][address] = (level - 1, now)
+            return None
 
     # -- faults and the request log ------------------------------------------------------------
 
@@ -341,11 +400,13 @@ class State:
         with self.lock:
             self.faults = []
 
-    def take_fault(self):
-        """Consumes one use of the first fault that applies to a request (not "refuse")."""
+    def take_fault(self, path):
+        """Consumes one use of the first fault that applies to a request on `path` (not "refuse")."""
         with self.lock:
             for index, fault in enumerate(self.faults):
                 if fault["kind"] == "refuse":
+                    continue
+                if fault.get("path") not in (None, path):
                     continue
                 times = fault.get("times", 1)
                 if times is None or times < 0:
@@ -450,13 +511,15 @@ class Handler(BaseHTTPRequestHandler):
 # Public API
 
 
-def gotrue_error(handler, status, error_code, message):
+def gotrue_error(handler, status, error_code, message, extra_headers=None):
     """Answers the way supabase/auth does, in the shape the request's API version asks for."""
     if api_version_2024(handler.headers.get("X-Supabase-Api-Version")):
         body = {"code": error_code, "message": message}
     else:
         body = {"code": status, "error_code": error_code, "msg": message}
-    handler.send_json(status, body, {"x-sb-error-code": error_code})
+    headers = {"x-sb-error-code": error_code}
+    headers.update(extra_headers or {})
+    handler.send_json(status, body, headers)
 
 
 def api_version_2024(value):
@@ -467,6 +530,16 @@ def api_version_2024(value):
     except ValueError:
         return False
 
+
+REFRESH_ERRORS = {
+    "refresh_token_not_found": "Invalid Refresh Token: Refresh Token Not Found",
+    "refresh_token_already_used": "Invalid Refresh Token: Already Used",
+    "session_not_found": "Invalid Refresh Token: Session Not Found",
+    "session_expired": "Invalid Refresh Token: Session Expired",
+    "user_banned": "User is banned",
+    # What /logout says of a token whose exp GoTrue's clock has passed.
+    "bad_jwt": "invalid JWT: unable to parse or verify signature, " + TOKEN_EXPIRED,
+}
 
 FAULT_ERRORS = {
     429: ("over_request_rate_limit", "Request rate limit reached"),
@@ -520,12 +593,21 @@ class PublicHandler(Handler):
                     "query": query,
                     "at": time.time(),
                     "headers": {name.lower(): value for name, value in self.headers.items()},
+                    "body": body.decode("utf-8", "replace"),
                 }
             )
-        if path in ("/auth/v1/logout", "/auth/v1/token") and self.apply_fault():
+        if path in ("/auth/v1/logout", "/auth/v1/token") and self.apply_fault(path):
+            return
+        if path == "/auth/v1/.well-known/openid-configuration" and method == "GET":
+            if self.gateway_allows():
+                self.openid_configuration()
             return
         if path == "/auth/v1/.well-known/jwks.json" and method == "GET":
             status, cache_control = self.state.jwks_answer()
+            with self.state.lock:
+                guarded = self.state.jwks_requires_apikey
+            if guarded and not self.gateway_allows():
+                return
             if status is not None:
                 gotrue_error(self, status, "unexpected_failure", "Unexpected failure")
             else:
@@ -539,16 +621,21 @@ class PublicHandler(Handler):
             if self.gateway_allows():
                 self.token(params, body)
             return
-        if path in ("/auth/v1/logout", "/auth/v1/token", "/auth/v1/.well-known/jwks.json"):
+        if path in (
+            "/auth/v1/logout",
+            "/auth/v1/token",
+            "/auth/v1/.well-known/jwks.json",
+            "/auth/v1/.well-known/openid-configuration",
+        ):
             gotrue_error(self, 405, "method_not_allowed", "Method not allowed")
             return
         gotrue_error(self, 404, "not_found", "Not found")
 
     # -- faults ----------------------------------------------------------------------------
 
-    def apply_fault(self):
-        """Applies the next fault; True when the request has been dealt with."""
-        fault = self.state.take_fault()
+    def apply_fault(self, path):
+        """Applies the next fault for `path`; True when the request has been dealt with."""
+        fault = self.state.take_fault(path.rsplit("/", 1)[-1])
         if fault is None:
             return False
         kind = fault["kind"]
@@ -561,7 +648,11 @@ class PublicHandler(Handler):
         if kind == "status":
             status = int(fault.get("status", 500))
             error_code, message = FAULT_ERRORS.get(status, ("unexpected_failure", "Unexpected failure"))
-            gotrue_error(self, status, error_code, message)
+            if fault.get("code"):
+                error_code = fault["code"]
+                message = REFRESH_ERRORS.get(error_code, message)
+            extra = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else None
+            gotrue_error(self, status, error_code, message, extra)
             return True
         return False
 
@@ -618,6 +709,11 @@ class PublicHandler(Handler):
         if not user_known:
             gotrue_error(self, 403, "user_not_found", "User from sub claim in JWT does not exist")
             return None
+        with self.state.lock:
+            banned = subject in self.state.banned_users
+        if banned:
+            gotrue_error(self, 403, "user_banned", "User is banned")
+            return None
         session_id = claims.get("session_id")
         if not session_id or session_id == NIL_UUID:
             return subject, None
@@ -657,6 +753,27 @@ class PublicHandler(Handler):
                 state._delete_sessions(state._user_session_ids(user_id))
         self.send(204)
 
+    def openid_configuration(self):
+        with self.state.lock:
+            status = self.state.openid_status
+        if status is not None:
+            gotrue_error(self, status, "not_found", "Not found")
+            return
+        base = "http://%s:%d/auth/v1" % (self.server.server_address[0], self.server.server_address[1])
+        self.send_json(
+            200,
+            {
+                "issuer": self.state.token_issuer(),
+                "jwks_uri": base + "/.well-known/jwks.json",
+                "authorization_endpoint": base + "/oauth/authorize",
+                "token_endpoint": base + "/oauth/token",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
+            },
+            {"Cache-Control": JWKS_CACHE_CONTROL},
+        )
+
     def token(self, params, body):
         grant_type = params.get("grant_type", [""])[0]
         if grant_type != "refresh_token":
@@ -671,14 +788,20 @@ class PublicHandler(Handler):
         if not isinstance(refresh_token, str) or not refresh_token:
             gotrue_error(self, 400, "validation_failed", "refresh_token required")
             return
-        rotated = self.state.refresh(refresh_token)
-        if rotated is None:
+        retry_after = self.state.take_refresh_bucket(self.client_address[0])
+        if retry_after is not None:
             gotrue_error(
-                self, 400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"
+                self, 429, "over_request_rate_limit", "Request rate limit reached", {"Retry-After": str(retry_after)}
             )
             return
+        rotated = self.state.refresh(refresh_token)
+        if isinstance(rotated, str):
+            gotrue_error(self, 400, rotated, REFRESH_ERRORS[rotated])
+            return
         user, session, new_refresh_token = rotated
-        expires_in = session["expires_in"]
+        # A refresh always gets a token of the project's lifetime (GOTRUE_JWT_EXP), whatever the expiry a
+        # test gave the session's first token.
+        expires_in = max(session["expires_in"], JWT_EXP)
         access_token, expires_at = self.state.mint_access_token(user, session["id"], session["alg"], expires_in)
         self.send_json(
             200,
@@ -846,6 +969,12 @@ class AdminHandler(Handler):
                 self.send_json(404, {"error": "ES256 is not enabled"})
             else:
                 self.send_json(200, {"kid": state.rotate_es256()})
+        elif method == "POST" and path.startswith("/admin/users/") and path.endswith("/ban"):
+            self.ban_user(unquote(path[len("/admin/users/"):-len("/ban")]), payload)
+        elif route == ("POST", "/admin/issuer"):
+            self.set_issuer(payload)
+        elif route == ("POST", "/admin/refresh"):
+            self.set_refresh(payload)
         elif route == ("POST", "/admin/jwks/answer"):
             self.set_jwks_answer(payload)
         elif route == ("POST", "/admin/jwks"):
@@ -874,10 +1003,61 @@ class AdminHandler(Handler):
         else:
             self.send_json(201, self.state.create_session(user_id or None, expires_in, alg))
 
+    def ban_user(self, user_id, payload):
+        """{"banned": true|false}: a banned user's sessions survive but nothing can use or end them."""
+        banned = payload.get("banned", True)
+        with self.state.lock:
+            known = user_id in self.state.users
+            if known:
+                (self.state.banned_users.add if banned else self.state.banned_users.discard)(user_id)
+        if known:
+            self.send(204)
+        else:
+            self.send_json(404, {"error": "no such user"})
+
+    def set_issuer(self, payload):
+        """{"issuer": the iss of new tokens and the openid-configuration ("" none, null the stub's own),
+        "openid_status": 404 or null}."""
+        issuer = payload.get("issuer")
+        openid_status = payload.get("openid_status")
+        if issuer is not None and not isinstance(issuer, str):
+            self.send_json(400, {"error": "issuer must be a string or null"})
+        elif openid_status not in (None, 404, 500, 503):
+            self.send_json(400, {"error": "openid_status must be 404, 500, 503 or null"})
+        else:
+            with self.state.lock:
+                self.state.issuer_override = issuer
+                self.state.openid_status = openid_status
+            self.send(204)
+
+    def set_refresh(self, payload):
+        """{"reuse_interval": seconds, "bucket": {"burst", "per_second", "retry_after"} or null}."""
+        interval = payload.get("reuse_interval", REFRESH_TOKEN_REUSE_INTERVAL)
+        bucket = payload.get("bucket")
+        if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval < 0:
+            self.send_json(400, {"error": "reuse_interval must be a non-negative number"})
+            return
+        if bucket is not None:
+            if not isinstance(bucket, dict) or not isinstance(bucket.get("burst"), int) or bucket["burst"] < 0:
+                self.send_json(400, {"error": "bucket needs a burst (a non-negative integer)"})
+                return
+            bucket = {
+                "burst": bucket["burst"],
+                "per_second": float(bucket.get("per_second", 0.5)),
+                "retry_after": int(bucket.get("retry_after", 60)),
+                "tokens": {},
+            }
+        with self.state.lock:
+            self.state.reuse_interval = interval
+            self.state.refresh_bucket = bucket
+        self.send(204)
+
     def set_jwks_answer(self, payload):
-        """{"status": 5xx or null, "cache_control": header value or null for GoTrue's own}."""
+        """{"status": 5xx or null, "cache_control": header value or null for GoTrue's own,
+        "require_apikey": whether the gateway guards the JWKS}."""
         status = payload.get("status")
         cache_control = payload.get("cache_control")
+        require_apikey = payload.get("require_apikey", False)
         if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599):
             self.send_json(400, {"error": "status must be an HTTP error status or null"})
         elif cache_control is not None and (not isinstance(cache_control, str) or "\n" in cache_control):
@@ -886,6 +1066,7 @@ class AdminHandler(Handler):
             with self.state.lock:
                 self.state.jwks_status = status
                 self.state.jwks_cache_control = JWKS_CACHE_CONTROL if cache_control is None else cache_control
+                self.state.jwks_requires_apikey = bool(require_apikey)
             self.send(204)
 
     def add_fault(self, payload):
@@ -897,6 +1078,10 @@ class AdminHandler(Handler):
                 self.send_json(400, {"error": "status must be an HTTP status"})
                 return
             fault = {"kind": "status", "status": status, "times": 1 if times is None else times}
+            if payload.get("retry_after") is not None:
+                fault["retry_after"] = int(payload["retry_after"])
+            if isinstance(payload.get("code"), str):
+                fault["code"] = payload["code"]
         elif kind == "delay":
             ms = payload.get("ms")
             if not isinstance(ms, (int, float)) or ms < 0:
@@ -910,6 +1095,11 @@ class AdminHandler(Handler):
         else:
             self.send_json(400, {"error": "kind must be status, delay, reset or refuse"})
             return
+        if payload.get("path") is not None:
+            if payload["path"] not in ("logout", "token"):
+                self.send_json(400, {"error": "path must be logout or token"})
+                return
+            fault["path"] = payload["path"]
         if "times" in fault and not isinstance(fault["times"], int):
             self.send_json(400, {"error": "times must be an integer"})
             return

@@ -280,10 +280,121 @@ def test_refresh_rotates_the_token(stub):
     assert body["refresh_token"] != session["refresh_token"]
     assert body["user"]["id"] == session["user_id"]
     assert claims_of(body["access_token"])["session_id"] == session["session_id"]
-    status, headers, body2 = stub.refresh(session["refresh_token"])
+    status, headers, body2 = stub.refresh("never-issued")
     assert status == 400 and body2["error_code"] == "refresh_token_not_found"
     assert body2["msg"] == "Invalid Refresh Token: Refresh Token Not Found"
     assert stub.refresh(body["refresh_token"])[0] == 200
+
+
+def test_reused_refresh_token_gets_the_current_one_within_the_interval_then_already_used(stub):
+    session = stub.session()
+    status, _, first = stub.refresh(session["refresh_token"])
+    assert status == 200
+    status, _, again = stub.refresh(session["refresh_token"])
+    assert status == 200 and again["refresh_token"] == first["refresh_token"]
+    assert stub.admin_call("POST", "/admin/refresh", {"reuse_interval": 0})[0] == 204
+    time.sleep(0.01)
+    status, headers, body = stub.refresh(session["refresh_token"])
+    assert status == 400 and body["error_code"] == "refresh_token_already_used"
+    assert headers["x-sb-error-code"] == "refresh_token_already_used"
+    assert body["msg"] == "Invalid Refresh Token: Already Used"
+    # Reuse detection revokes the whole family: the current token is gone too.
+    assert stub.refresh(first["refresh_token"])[2]["error_code"] == "refresh_token_already_used"
+
+
+def test_refresh_after_logout_is_refresh_token_not_found(stub):
+    session = stub.session()
+    assert stub.logout(session["access_token"])[0] == 204
+    status, _, body = stub.refresh(session["refresh_token"])
+    assert status == 400 and body["error_code"] == "refresh_token_not_found"
+
+
+def test_empty_refresh_token_is_validation_failed(stub):
+    status, _, body = stub.refresh("")
+    assert status == 400 and body["error_code"] == "validation_failed"
+
+
+def test_banned_user_gets_user_banned_on_logout_and_refresh_and_keeps_the_session(stub):
+    session = stub.session()
+    assert stub.admin_call("POST", "/admin/users/%s/ban" % session["user_id"], {"banned": True})[0] == 204
+    status, headers, body = stub.logout(session["access_token"], headers=VERSION_HEADER)
+    assert (status, body["code"], headers["x-sb-error-code"]) == (403, "user_banned", "user_banned")
+    status, _, body = stub.refresh(session["refresh_token"])
+    assert status == 400 and body["error_code"] == "user_banned"
+    assert stub.live() == [session["session_id"]]
+    # A timed ban lifts: the session works again.
+    assert stub.admin_call("POST", "/admin/users/%s/ban" % session["user_id"], {"banned": False})[0] == 204
+    assert stub.refresh(session["refresh_token"])[0] == 200
+    assert stub.admin_call("POST", "/admin/users/nobody/ban", {})[0] == 404
+
+
+def test_refresh_bucket_is_per_address_and_answers_429_with_retry_after(stub):
+    assert stub.admin_call("POST", "/admin/refresh", {"bucket": {"burst": 2, "per_second": 0, "retry_after": 45}})[0] == 204
+    session = stub.session()
+    token = session["refresh_token"]
+    for _ in range(2):
+        status, _, body = stub.refresh(token)
+        assert status == 200
+        token = body["refresh_token"]
+    status, headers, body = stub.refresh(token)
+    assert status == 429 and body["error_code"] == "over_request_rate_limit"
+    assert headers["Retry-After"] == "45"
+    # The token was not used: once the bucket is gone it still works.
+    assert stub.admin_call("POST", "/admin/refresh", {})[0] == 204
+    assert stub.refresh(token)[0] == 200
+
+
+def test_status_fault_can_aim_at_one_path_with_a_code_and_retry_after(stub):
+    session = stub.session()
+    add_fault(stub, kind="status", status=429, path="token", retry_after=7)
+    add_fault(stub, kind="status", status=400, path="token", code="session_expired")
+    assert stub.logout(session["access_token"], scope="others")[0] == 204
+    status, headers, body = stub.refresh(session["refresh_token"])
+    assert status == 429 and headers["Retry-After"] == "7"
+    status, _, body = stub.refresh(session["refresh_token"])
+    assert status == 400 and body["error_code"] == "session_expired" and body["msg"] == "Invalid Refresh Token: Session Expired"
+    assert stub.refresh(session["refresh_token"])[0] == 200
+
+
+def test_openid_configuration_names_the_issuer_behind_the_apikey(stub):
+    status, headers, body = stub.public_call(
+        "GET", "/auth/v1/.well-known/openid-configuration", headers={"apikey": ANON_KEY}
+    )
+    assert status == 200 and body["issuer"] == stub.public_url + "/auth/v1"
+    assert body["jwks_uri"] == stub.public_url + "/auth/v1/.well-known/jwks.json"
+    assert claims_of(stub.session()["access_token"])["iss"] == body["issuer"]
+    assert stub.public_call("GET", "/auth/v1/.well-known/openid-configuration")[0] == 401
+
+
+def test_issuer_can_be_another_host_or_none_and_the_document_can_be_missing(stub):
+    assert stub.admin_call("POST", "/admin/issuer", {"issuer": "https://abcd.supabase.co/auth/v1"})[0] == 204
+    assert claims_of(stub.session()["access_token"])["iss"] == "https://abcd.supabase.co/auth/v1"
+    assert stub.admin_call("POST", "/admin/issuer", {"issuer": ""})[0] == 204
+    _, _, body = stub.public_call("GET", "/auth/v1/.well-known/openid-configuration", headers={"apikey": ANON_KEY})
+    assert body["issuer"] == ""
+    assert "iss" not in claims_of(stub.session()["access_token"])
+    assert stub.admin_call("POST", "/admin/issuer", {"openid_status": 404})[0] == 204
+    status, _, _ = stub.public_call("GET", "/auth/v1/.well-known/openid-configuration", headers={"apikey": ANON_KEY})
+    assert status == 404
+    assert stub.admin_call("POST", "/admin/reset")[0] == 204
+    _, _, body = stub.public_call("GET", "/auth/v1/.well-known/openid-configuration", headers={"apikey": ANON_KEY})
+    assert body["issuer"] == stub.public_url + "/auth/v1"
+
+
+def test_jwks_can_require_the_apikey(stub):
+    assert stub.public_call("GET", "/auth/v1/.well-known/jwks.json")[0] == 200
+    assert stub.admin_call("POST", "/admin/jwks/answer", {"require_apikey": True})[0] == 204
+    status, _, body = stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
+    assert status == 401 and body["message"] == "No API key found in request"
+    assert stub.public_call("GET", "/auth/v1/.well-known/jwks.json", headers={"apikey": ANON_KEY})[0] == 200
+
+
+def test_refresh_body_is_recorded(stub):
+    session = stub.session()
+    stub.admin_call("DELETE", "/admin/requests")
+    stub.refresh(session["refresh_token"])
+    recorded = stub.admin_call("GET", "/admin/requests")[2]["requests"]
+    assert [json.loads(entry["body"]) for entry in recorded] == [{"refresh_token": session["refresh_token"]}]
 
 
 def test_refresh_checks_the_apikey(stub):

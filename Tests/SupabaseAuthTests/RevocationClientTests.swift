@@ -199,10 +199,10 @@ struct RevocationClientTests {
         }
     }
 
-    @Test func retriesARateLimit() async throws {
+    @Test func retriesARateLimitWhoseRetryAfterFitsTheDeadline() async throws {
         try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
-            try await fixture.addFault(.status(429, times: 1))
+            try await fixture.addFault(.statusOn(path: "logout", status: 429, retryAfter: 1, times: 1))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
             #expect(outcome.result == .revoked)
@@ -210,16 +210,30 @@ struct RevocationClientTests {
         }
     }
 
-    @Test func givesUpOnAPersistentRateLimit() async throws {
+    @Test func aRateLimitWithoutRetryAfterIsNotRetriedWithinTheDeadline() async throws {
         try await StubFixture.with { fixture in
             let session = try await fixture.createSession()
             try await fixture.addFault(.status(429, times: 10))
             let outcome = await fixture.client().revoke(
                 accessToken: session.accessToken, scope: .local, requestID: nil)
-            #expect(outcome.result == .failed(.unavailable))
-            #expect(outcome.attempts == 3)
+            #expect(outcome.result == .failed(.rateLimited))
+            #expect(outcome.attempts == 1)
+            #expect(outcome.retryAfterSeconds == 30)
             #expect(outcome.upstreamStatus == 429)
             #expect(outcome.upstreamErrorCode == "over_request_rate_limit")
+            #expect(try await fixture.liveSessions(userID: session.userID) == [session.sessionID])
+        }
+    }
+
+    @Test func aRateLimitAskingForMoreThanTheDeadlineLeftPassesItsRetryAfterOn() async throws {
+        try await StubFixture.with { fixture in
+            let session = try await fixture.createSession()
+            try await fixture.addFault(.statusOn(path: "logout", status: 429, retryAfter: 20, times: 1))
+            let outcome = await fixture.client(timeout: .seconds(5)).revoke(
+                accessToken: session.accessToken, scope: .local, requestID: nil)
+            #expect(outcome.result == .failed(.rateLimited))
+            #expect(outcome.attempts == 1)
+            #expect(outcome.retryAfterSeconds == 20)
         }
     }
 

@@ -69,7 +69,7 @@ struct RevocationErrorBodyTests {
             RevocationClient.verdict(status: 400, errorCode: "validation_failed", body: [])
                 == .final(.failed(.rejectedConfiguration)))
         #expect(RevocationClient.verdict(status: 405, errorCode: nil, body: []) == .final(.failed(.rejectedConfiguration)))
-        #expect(RevocationClient.verdict(status: 429, errorCode: nil, body: []) == .retry)
+        #expect(RevocationClient.verdict(status: 403, errorCode: "user_banned", body: []) == .final(.sessionDead(.sessionNotFound)))
         #expect(RevocationClient.verdict(status: 500, errorCode: nil, body: []) == .retry)
         #expect(RevocationClient.verdict(status: 503, errorCode: nil, body: []) == .retry)
         #expect(RevocationClient.verdict(status: 302, errorCode: nil, body: []) == .giveUp)

@@ -11,7 +11,7 @@ struct TokenVerifierTests {
         leeway: Duration = .seconds(30), audience: String? = "authenticated"
     ) async throws -> TokenVerifier {
         try await TokenVerifier(
-            hmacSecret: TokenMint.hmacSecret, jwks: nil, issuer: TokenMint.issuer, audience: audience, leeway: leeway,
+            hmacSecret: TokenMint.hmacSecret, jwks: nil, issuer: .fixed(TokenMint.issuer), audience: audience, leeway: leeway,
             logger: TokenMint.silentLogger)
     }
 

@@ -61,6 +61,14 @@ struct RouterHarness {
         await send(query: query, headers: ["Authorization": "Bearer \(token)"].merging(extra) { $1 })
     }
 
+    /// A cookie request for these sessions, each in its own copy of the session cookie, with a matching CSRF pair.
+    func cookieLogout(_ sessions: [StubSession], withRefreshTokens: Bool = true, query: String = "") async -> Response {
+        let copies = sessions.map {
+            "sb-127-auth-token=" + TestToken.sessionCookie($0.accessToken, refreshToken: withRefreshTokens ? $0.refreshToken : nil)
+        }
+        return await send(query: query, headers: ["Cookie": (copies + ["csrf_token=c5rf"]).joined(separator: "; "), "X-CSRF-Token": "c5rf"])
+    }
+
     /// Every request that reached the stand-in's logout endpoint carrying this token.
     func upstreamLogouts(of token: String) throws -> [StubRequest] {
         try stub.requests().filter { $0.path == "/auth/v1/logout" && $0.headers["authorization"] == "Bearer \(token)" }
@@ -86,8 +94,9 @@ enum TestToken {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    /// The `@supabase/ssr` cookie value of a session holding `accessToken`.
-    static func sessionCookie(_ accessToken: String) -> String {
-        "base64-" + base64URL(Data(#"{"access_token":"\#(accessToken)","refresh_token":"r","token_type":"bearer"}"#.utf8))
+    /// The `@supabase/ssr` cookie value of a session holding `accessToken` (and `refreshToken`, when given).
+    static func sessionCookie(_ accessToken: String, refreshToken: String? = nil) -> String {
+        let refresh = refreshToken.map { #","refresh_token":"\#($0)""# } ?? ""
+        return "base64-" + base64URL(Data(#"{"access_token":"\#(accessToken)"\#(refresh),"token_type":"bearer"}"#.utf8))
     }
 }
