@@ -76,7 +76,8 @@ extension LogoutHandler {
         case .sessionDead(.sessionNotFound): .dead(.sessionNotFound)
         case .sessionDead(.tokenExpired): .dead(.tokenExpired)
         case .sessionDead(.invalidToken): .dead(.invalidToken)
-        case .failed(.rejectedConfiguration): .misconfigured
+        // A certificate that does not verify is the deployment's to fix, like a refused key.
+        case .failed(.rejectedConfiguration), .failed(.tls): .misconfigured
         case .failed(.rateLimited): .retryable(retryAfterSeconds: revocation.retryAfterSeconds)
         case .failed(.unavailable): .retryable(retryAfterSeconds: nil)
         }
