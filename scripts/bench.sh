@@ -3,11 +3,12 @@
 # an nginx stand-in for Supabase Auth that answers 204 at once, or after --delay-ms for the slow token.
 #
 #   scripts/bench.sh [--duration S] [--connections N] [--slow-connections N] [--delay-ms MS]
-#                    [--threads N] [--warmup S] [--scenarios ok,reject,slow] [--port-base P]
+#                    [--threads N] [--warmup S] [--scenarios ok,reject,slow,slow-tls] [--port-base P]
 #                    [--binary PATH] [--keep]
 #
 # Scenarios: ok (valid Bearer token, 200), reject (no token, 401), slow (valid token, Supabase Auth takes
-# --delay-ms, many connections). Everything listens on 127.0.0.1; every wrk run stops after --duration.
+# --delay-ms, many connections), slow-tls (the same with Supabase Auth behind TLS and HTTP/2, through a
+# second responder and nginx). Everything listens on 127.0.0.1; every wrk run stops after --duration.
 # LOGOUT_* variables in the environment reach the responder (LOGOUT_SCOPE is forced to local).
 set -euo pipefail
 SCRIPT_NAME=bench
@@ -15,8 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
 DURATION=10 CONNECTIONS=64 SLOW_CONNECTIONS=512 DELAY_MS=50 THREADS=2 WARMUP=2 PORT_BASE=18280
-SCENARIOS=ok,reject,slow BINARY="" KEEP=0
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+SCENARIOS=ok,reject,slow,slow-tls BINARY="" KEEP=0
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 positive() { [[ ${2-} =~ ^[0-9]+$ && $2 -gt 0 ]] || die "$1 needs a positive integer, got '${2-}'"; }
 while (($#)); do
   case $1 in
@@ -36,7 +37,7 @@ while (($#)); do
 done
 IFS=, read -ra SCENARIO_LIST <<<"$SCENARIOS"
 for scenario in "${SCENARIO_LIST[@]}"; do
-  [[ $scenario =~ ^(ok|reject|slow)$ ]] || die "unknown scenario '$scenario' (ok, reject, slow)"
+  [[ $scenario =~ ^(ok|reject|slow|slow-tls)$ ]] || die "unknown scenario '$scenario' (ok, reject, slow, slow-tls)"
 done
 
 require_packages nginx libnginx-mod-http-echo wrk curl python3
@@ -63,10 +64,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-FRONT_PORT=$PORT_BASE STUB_PORT=$((PORT_BASE + 1))
+FRONT_PORT=$PORT_BASE STUB_PORT=$((PORT_BASE + 1)) STUB_TLS_PORT=$((PORT_BASE + 2)) FRONT_TLS_PORT=$((PORT_BASE + 3))
 FRONT_URL=http://127.0.0.1:$FRONT_PORT/api/auth/logout
+FRONT_TLS_URL=http://127.0.0.1:$FRONT_TLS_PORT/api/auth/logout
 STUB_URL=http://127.0.0.1:$STUB_PORT
-SOCKET=$RUN/fcgi.sock
+STUB_TLS_URL=https://localhost:$STUB_TLS_PORT
+SOCKET=$RUN/fcgi.sock SOCKET_TLS=$RUN/fcgi-tls.sock
 ANON_KEY=bench-anon-$(python3 -c 'import secrets; print(secrets.token_hex(8))')
 JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 DELAY_SECONDS=$(awk -v ms="$DELAY_MS" 'BEGIN { printf "%.3f", ms / 1000 }')

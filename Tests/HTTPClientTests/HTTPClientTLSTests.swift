@@ -64,7 +64,7 @@ struct HTTPClientTLSTests {
             // (test_upstream_tls.py) is answered on one connection. Recorded as a known issue, so this test
             // fails once the cause is fixed and the marker must go.
             withKnownIssue("a cold burst of 512 simultaneous transfers: timeouts and too many connections") {
-                #expect(failures.isEmpty, "failures: \(Set(failures))")
+                #expect(failures.count == 0, "failures: \(Set(failures))")
                 #expect(results.filter { (try? $0.get()) == 403 }.count == 1000)
                 #expect(logged.count == 1000)
                 let connections = Set(logged.map(\.connection))
