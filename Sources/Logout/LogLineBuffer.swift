@@ -41,6 +41,11 @@ public final class LogLineBuffer: Sendable {
         state.withLock { $0.dropped }
     }
 
+    /// Bytes queued and not yet taken by the writer.
+    var queuedByteCount: Int {
+        state.withLock { $0.pending.count }
+    }
+
     /// Queues one whole line (newline included), or drops it when the buffer is full or closed.
     public func append(_ line: [UInt8]) {
         let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
