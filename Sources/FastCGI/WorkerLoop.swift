@@ -78,7 +78,8 @@ struct WorkerLoop: ~Copyable {
     /// reply written) or timed out.
     mutating func run() {
         while !(isStopping && connections.isEmpty) {
-            let ready = (try? poll.wait(timeoutMilliseconds: millisecondsUntilNextDeadline())) ?? 0
+            let timeout = millisecondsUntilNextDeadline()
+            let ready = (try? poll.wait(timeoutMilliseconds: timeout)) ?? 0
             now = MonotonicClock.milliseconds()
             for index in 0..<ready {
                 switch poll.event(at: index).token {
@@ -95,28 +96,28 @@ struct WorkerLoop: ~Copyable {
 
     private mutating func millisecondsUntilNextDeadline() -> Int32 {
         now = MonotonicClock.milliseconds()
-        let reading = readDeadlines.millisecondsUntilNext(now: now) { isReading($0, $1) }
-        let writing = writeDeadlines.millisecondsUntilNext(now: now) { isWriting($0, $1) }
+        let reading = readDeadlines.millisecondsUntilNext(now: now) { fd, deadline in
+            connections[fd].map { !$0.isWriting && $0.deadline == deadline } ?? false
+        }
+        let writing = writeDeadlines.millisecondsUntilNext(now: now) { fd, deadline in
+            connections[fd].map { $0.isWriting && $0.deadline == deadline } ?? false
+        }
         let resuming = acceptPausedUntil.map { max(0, $0 - now) }
         guard let next = [reading, writing, resuming].compactMap({ $0 }).min() else { return -1 }
         return Int32(clamping: next)
     }
 
-    private func isReading(_ fd: Int32, _ deadline: Int64) -> Bool {
-        guard let connection = connections[fd] else { return false }
-        return !connection.isWriting && connection.deadline == deadline
-    }
-
-    private func isWriting(_ fd: Int32, _ deadline: Int64) -> Bool {
-        guard let connection = connections[fd] else { return false }
-        return connection.isWriting && connection.deadline == deadline
-    }
-
     private mutating func expireDeadlines() {
-        for fd in readDeadlines.popExpired(now: now, isInForce: { isReading($0, $1) }) {
+        let readExpired = readDeadlines.popExpired(now: now) { fd, deadline in
+            connections[fd].map { !$0.isWriting && $0.deadline == deadline } ?? false
+        }
+        for fd in readExpired {
             if let connection = connections[fd] { drop(connection, reason: "read_timeout") }
         }
-        for fd in writeDeadlines.popExpired(now: now, isInForce: { isWriting($0, $1) }) {
+        let writeExpired = writeDeadlines.popExpired(now: now) { fd, deadline in
+            connections[fd].map { $0.isWriting && $0.deadline == deadline } ?? false
+        }
+        for fd in writeExpired {
             if let connection = connections[fd] { drop(connection, reason: "write_timeout") }
         }
     }
@@ -397,31 +398,34 @@ struct WorkerLoop: ~Copyable {
     /// the other workers to do the same, recent ones here once the budget is passed by more than
     /// its slack. A connection passed in may be among those closed.
     private mutating func makeRoom(forBytes bytes: Int, forANewConnection: Bool) -> Bool {
-        func isExceeded(beyondSlack: Bool) -> Bool {
-            budget.isExceeded(
-                byAdding: bytes, connection: forANewConnection, answering: server.inFlight, beyondSlack: beyondSlack)
-        }
-        guard isExceeded(beyondSlack: false) else { return true }
-        while isExceeded(beyondSlack: false), let victim = worstConnection(includingRecent: false) {
+        guard isOverBudget(adding: bytes, aNewConnection: forANewConnection, beyondSlack: false) else { return true }
+        while isOverBudget(adding: bytes, aNewConnection: forANewConnection, beyondSlack: false),
+            let victim = worstConnection(includingRecent: false)
+        {
             closeForBudget(victim)
         }
-        guard isExceeded(beyondSlack: false) else { return true }
+        guard isOverBudget(adding: bytes, aNewConnection: forANewConnection, beyondSlack: false) else { return true }
         for other in server.workers where other !== worker { other.inbox.nudge() }
-        while isExceeded(beyondSlack: true), let victim = worstConnection(includingRecent: true) {
+        while isOverBudget(adding: bytes, aNewConnection: forANewConnection, beyondSlack: true),
+            let victim = worstConnection(includingRecent: true)
+        {
             closeForBudget(victim)
         }
-        return !isExceeded(beyondSlack: true)
+        return !isOverBudget(adding: bytes, aNewConnection: forANewConnection, beyondSlack: true)
     }
 
     /// After a nudge: closes this worker's connections whose last byte is not recent while the
     /// budget is passed.
     private mutating func closeStaleConnectionsWhileOverBudget() {
-        func isExceeded() -> Bool {
-            budget.isExceeded(byAdding: 0, connection: false, answering: server.inFlight, beyondSlack: false)
-        }
-        while isExceeded(), let victim = worstConnection(includingRecent: false) {
+        while isOverBudget(adding: 0, aNewConnection: false, beyondSlack: false),
+            let victim = worstConnection(includingRecent: false)
+        {
             closeForBudget(victim)
         }
+    }
+
+    private func isOverBudget(adding bytes: Int, aNewConnection: Bool, beyondSlack: Bool) -> Bool {
+        budget.isExceeded(byAdding: bytes, connection: aNewConnection, answering: server.inFlight, beyondSlack: beyondSlack)
     }
 
     /// The connection to close first: one whose last byte is not recent before a recent one; then

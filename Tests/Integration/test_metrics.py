@@ -165,8 +165,8 @@ def test_gauges_and_build_info(scenario):
     assert f'logout_build_info{{version="{build_version()}"}} 1.0' in lines
     # Every request line fitted in the log buffer.
     assert "logout_log_lines_dropped_total 0" in lines
-    # The scrape's own connection is being answered; nothing is buffered, nothing was closed for the budget.
-    assert "logout_fastcgi_open_connections 1.0" in lines
+    # The scrape is answered inline, held by no one; nothing is buffered, nothing was closed for the budget.
+    assert "logout_fastcgi_open_connections 0.0" in lines
     assert "logout_fastcgi_buffered_bytes 0.0" in lines
     assert "logout_fastcgi_closed_for_budget_total 0" in lines
     # The project's JWKS, fetched once at start; Supabase's max-age (600 s) outlasts the scenario.

@@ -146,7 +146,6 @@ def test_peers_that_pipeline_and_never_read_stall_no_request(budget_app, stub):
         peers = []
         for _ in range(8):
             sock = held.enter_context(connect(budget_app.socket_path))
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             sock.sendall(pipelined_metrics(100))
             peers.append(sock)
         started = time.monotonic()
