@@ -25,7 +25,7 @@ final class PendingConnection {
         fd: Int32, received: UnsafeRawBufferPointer, framing: RequestFraming, deadline: Int64, hasServedARequest: Bool,
         budget: SocketBudget, now: Int64
     ) {
-        let capacity = received.isEmpty && hasServedARequest ? 0 : max(Self.initialCapacity, received.count)
+        let capacity = Self.capacity(holding: received.count, hasServedARequest: hasServedARequest)
         guard let buffer = RequestBufferMemory.allocate(capacity) else { return nil }
         self.fd = fd
         self.framing = framing
@@ -46,6 +46,12 @@ final class PendingConnection {
     }
 
     static let initialCapacity = 4096
+
+    /// The buffer a new connection starts with: none for a kept-alive one with nothing of its next
+    /// request yet, which is most of them.
+    static func capacity(holding byteCount: Int, hasServedARequest: Bool) -> Int {
+        byteCount == 0 && hasServedARequest ? 0 : max(initialCapacity, byteCount)
+    }
 
     /// A kept-alive connection with nothing of its next request yet.
     var isIdleAfterARequest: Bool {

@@ -195,7 +195,8 @@ struct WorkerLoop: ~Copyable {
     private mutating func newConnection(
         _ fd: Int32, received: UnsafeRawBufferPointer, framing: RequestFraming? = nil, hasServedARequest: Bool
     ) -> PendingConnection? {
-        guard makeRoom(forBytes: received.count, forANewConnection: true) else {
+        let capacity = PendingConnection.capacity(holding: received.count, hasServedARequest: hasServedARequest)
+        guard makeRoom(forBytes: capacity, forANewConnection: true) else {
             SystemCalls.close(fd)
             countClosedForBudget()
             return nil

@@ -71,7 +71,7 @@ public final class Router: Sendable {
     }
 
     private func metricsExposition(_ logout: LogoutHandler) -> LogoutHandler.Outcome {
-        let stats = scrapeTimeStats.withLock { $0 }?() ?? ScrapeTimeStats()
+        let stats = scrapeTimeStats.withLock { $0?() } ?? ScrapeTimeStats()
         var headers = logout.baseHeaders
         headers[0] = .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         let body = metrics.exposition(stats)
