@@ -103,8 +103,14 @@ struct WorkerLoop: ~Copyable {
             connections[fd].map { $0.isWriting && $0.deadline == deadline } ?? false
         }
         let resuming = acceptPausedUntil.map { max(0, $0 - now) }
-        guard let next = [reading, writing, resuming].compactMap({ $0 }).min() else { return -1 }
+        guard let next = Self.earlier(Self.earlier(reading, writing), resuming) else { return -1 }
         return Int32(clamping: next)
+    }
+
+    private static func earlier(_ first: Int64?, _ second: Int64?) -> Int64? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return min(first, second)
     }
 
     private mutating func expireDeadlines() {
