@@ -32,12 +32,15 @@ struct FastCGIBackPressureTests {
 
     @Test func aPeerThatDoesNotReadWithinTheWriteTimeoutIsClosed() async throws {
         let running = try RunningServer.start(
-            workerThreads: 1, configure: { $0.writeTimeout = .milliseconds(300) }, responder: Self.large)
+            workerThreads: 1, configure: { $0.writeTimeout = .seconds(1) }, responder: Self.large)
         let fd = try FastCGITestClient.connect(running.endpoint)
         defer { close(fd) }
+        let started = ContinuousClock.now
         try FastCGITestClient.writeAll(fd, Self.pipelined(64))
-        #expect(await poll { running.server.connectionsWaitingForARequest == 1 })
-        #expect(await poll { running.server.connectionsWaitingForARequest == 0 })
+        // Parked with its reply unread, then closed once the write timeout has passed.
+        #expect(await poll(limit: .seconds(10)) { running.server.connectionsWaitingForARequest == 1 })
+        #expect(await poll(limit: .seconds(10)) { running.server.connectionsWaitingForARequest == 0 })
+        #expect(ContinuousClock.now - started >= .seconds(1))
         // What was written before the timeout arrives, then the end of the connection.
         let answered = try await onThread { () -> Int in
             var count = 0
@@ -52,7 +55,7 @@ struct FastCGIBackPressureTests {
     @Test func pastTheBudgetTheConnectionThatBufferedMostAndLongestAgoIsClosedFirst() async throws {
         let ok = ClosureResponder { _ in .now(.text(200, "ok")) }
         let running = try RunningServer.start(
-            workerThreads: 1, configure: { $0.maxBufferedBytes = 256 * 1024 }, responder: ok)
+            workerThreads: 1, configure: { $0.maxBufferedBytes = 320 * 1024 }, responder: ok)
         // Half requests: a BEGIN_REQUEST, then 60,000 bytes of params that never end.
         let header = FastCGITestClient.record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])
         let params = FastCGITestClient.record(type: 4, content: [11, 127] + [UInt8](repeating: 120, count: 59_998))
@@ -65,13 +68,13 @@ struct FastCGIBackPressureTests {
         }
         #expect(await poll { running.server.connectionsWaitingForARequest == 4 })
         #expect(running.server.connectionsClosedForBudget == 0)
-        // Past 100 ms the four are no longer recent; a fifth that needs room closes the one with the
-        // most bytes (the fourth), then the longest idle of the rest.
+        // 311,144 bytes held, within the budget. Past 100 ms the four are no longer recent; a fifth
+        // that needs room closes the one with the most bytes, the fourth.
         try await Task.sleep(for: .milliseconds(150))
         let fifth = try FastCGITestClient.connect(running.endpoint)
         held.append(fifth)
         try FastCGITestClient.writeAll(fifth, header + params + params)
-        #expect(await poll { running.server.connectionsClosedForBudget >= 1 && running.server.bufferedBytes <= 256 * 1024 })
+        #expect(await poll { running.server.connectionsClosedForBudget >= 1 && running.server.bufferedBytes <= 320 * 1024 })
         // The fourth was closed: the end of the connection, not the 10 s receive timeout.
         var byte: UInt8 = 0
         let received = recv(held[3], &byte, 1, 0)
