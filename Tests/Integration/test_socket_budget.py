@@ -131,7 +131,9 @@ def test_1000_connections_of_250_kib_half_requests_stay_within_the_budget(budget
 
     poll(back_near_start, 10.0, "RSS back within 16 MiB of the start", interval=0.2)
     print(f"RSS after: {rss(pid) / MIB:.0f} MiB")
-    assert metric_value(budget_app.port, "logout_fastcgi_buffered_bytes") == 0
+    poll(lambda: metric_value(budget_app.port, "logout_fastcgi_buffered_bytes") == 0, 10.0,
+         "every closed connection's buffer freed")
+    assert metric_value(budget_app.port, "logout_fastcgi_open_connections") == 0
     assert_success(logout(budget_app.port, stub.new_session()["access_token"]))
 
 
