@@ -69,9 +69,18 @@ struct FastCGIExchange: @unchecked Sendable {
         return put < 0 || closed < 0 ? (error == 0 ? -1 : error) : nil
     }
 
-    /// True when libfcgi closed the connection (at finish, or on a failed accept).
+    /// True when libfcgi closed the connection (at finish, or on a failed accept). With an
+    /// ``takeUnsentReply()`` left, the descriptor is still open, for that reply to be written first.
     var isConnectionClosed: Bool {
         replay.pointee.isClosed
+    }
+
+    /// The reply bytes the socket did not take at finish, for the event loop to write; nil when
+    /// everything was written.
+    func takeUnsentReply() -> UnsentReply? {
+        guard !replay.pointee.unsent.isEmpty else { return nil }
+        defer { replay.pointee.unsent = [] }
+        return UnsentReply(bytes: replay.pointee.unsent, closesAfterwards: replay.pointee.isClosed)
     }
 
     /// After a finish that kept the connection open: the caller owns the connection again, and
@@ -83,10 +92,14 @@ struct FastCGIExchange: @unchecked Sendable {
     }
 
     /// Frees the request, closing its connection even when the web server asked to keep it:
-    /// nobody will read another request from it.
-    func release() {
+    /// nobody will read another request from it. Returns the reply bytes the socket did not take;
+    /// the connection is then still open, for them to be written before it is closed.
+    @discardableResult
+    func release() -> UnsentReply? {
         if !replay.pointee.isClosed { FCGX_Free(request, 1) }
+        let unsent = takeUnsentReply()
         request.deallocate()
         replay.deallocate()
+        return unsent
     }
 }

@@ -18,6 +18,18 @@ extension FastCGIServer {
         /// How long a connection may take to deliver a whole request, or wait idle for its next
         /// one after a kept-alive request, before it is closed.
         public var readTimeout: Duration
+        /// How long a reply the socket would not take at once may wait for the peer to read before
+        /// the connection is closed.
+        public var writeTimeout: Duration
+        /// Request bytes all connections together may buffer; past it, connections are closed
+        /// (see ``FastCGIServer``).
+        public var maxBufferedBytes: Int
+        /// Connections held open at once (waiting for a request, kept alive, being answered or
+        /// written to); past it, connections are closed as for ``maxBufferedBytes``.
+        public var maxConnections: Int
+        /// The `listen(2)` backlog of a socket this process binds; nil: the kernel's
+        /// `net.core.somaxconn`. A socket passed in keeps the backlog its creator chose.
+        public var listenBacklog: Int32?
         /// How long a graceful shutdown waits for in-flight requests.
         public var drainTimeout: Duration
         /// Start, stop, accept failures (warning) and web servers that went away (debug).
@@ -31,7 +43,8 @@ extension FastCGIServer {
         }
 
         /// Defaults: ``defaultWorkerThreads``, 1024 in flight, a 4096-byte body, 256 KiB per
-        /// request, 5 s to read a request, 10 s to drain.
+        /// request, 5 s to read a request, 5 s to write a reply, 64 MiB buffered, 8192
+        /// connections, the kernel's backlog, 10 s to drain.
         public init(
             listenAddress: FastCGIListenAddress,
             workerThreads: Int = Configuration.defaultWorkerThreads,
@@ -39,6 +52,10 @@ extension FastCGIServer {
             bodyLimit: Int = 4096,
             requestByteLimit: Int = 256 * 1024,
             readTimeout: Duration = .seconds(5),
+            writeTimeout: Duration = .seconds(5),
+            maxBufferedBytes: Int = 64 << 20,
+            maxConnections: Int = 8192,
+            listenBacklog: Int32? = nil,
             drainTimeout: Duration = .seconds(10),
             logger: Logger = Logger(label: "fastcgi")
         ) {
@@ -48,6 +65,10 @@ extension FastCGIServer {
             self.bodyLimit = bodyLimit
             self.requestByteLimit = requestByteLimit
             self.readTimeout = readTimeout
+            self.writeTimeout = writeTimeout
+            self.maxBufferedBytes = maxBufferedBytes
+            self.maxConnections = maxConnections
+            self.listenBacklog = listenBacklog
             self.drainTimeout = drainTimeout
             self.logger = logger
         }

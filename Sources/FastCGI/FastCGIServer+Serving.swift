@@ -10,7 +10,10 @@ extension FastCGIServer {
 
     /// Reads the body of an accepted request, asks the responder and answers now, later, or
     /// overloaded.
-    func serve(_ exchange: FastCGIExchange, bodyScratch: UnsafeMutableRawBufferPointer) -> ServeOutcome {
+    /// A deferred reply the socket would not take at once goes to `inbox`, whose worker writes it.
+    func serve(
+        _ exchange: FastCGIExchange, on fd: Int32, bodyScratch: UnsafeMutableRawBufferPointer, inbox: WorkerInbox
+    ) -> ServeOutcome {
         let (body, tooLarge) = exchange.readBody(limit: configuration.bodyLimit, scratch: bodyScratch)
         let request = FastCGIRequest(environment: exchange.environment, body: body, bodyTooLarge: tooLarge)
         switch responder.respond(to: request) {
@@ -27,7 +30,7 @@ extension FastCGIServer {
             Task.immediate {
                 let response = await work()
                 self.finish(exchange, with: response)
-                exchange.release()
+                if let unsent = exchange.release() { inbox.deliver(unsent, on: fd) }
                 self.slots.release()
             }
             return .deferred

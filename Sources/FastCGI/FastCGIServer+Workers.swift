@@ -6,7 +6,7 @@ extension FastCGIServer {
     func startWorkers() throws(FastCGIError) {
         for worker in workers {
             // The loop is built here, so that a failure to create its poll set fails the start.
-            let loop = try WorkerLoop(server: self)
+            let loop = try WorkerLoop(server: self, worker: worker)
             worker.isAlive.store(true, ordering: .releasing)
             let context = WorkerContext(worker: worker, loop: loop)
             do {

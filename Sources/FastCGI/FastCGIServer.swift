@@ -20,9 +20,8 @@ public final class FastCGIServer: Sendable {
     let stopSignal = StopSignal()
     let hasStarted = Atomic<Bool>(false)
     let isStopping = Atomic<Bool>(false)
-    /// Connections the workers hold that have not delivered a whole request (or wait, kept alive,
-    /// for the next one).
-    let waitingConnections = Atomic<Int>(0)
+    /// Request bytes and connections the workers hold, against their limits.
+    let budget: SocketBudget
     /// Workers that have not yet taken their last connections from the listening socket.
     let workersAccepting: Atomic<Int>
     var logger: Logger { configuration.logger }
@@ -39,8 +38,13 @@ public final class FastCGIServer: Sendable {
         self.configuration = configuration
         self.responder = responder
         self.stopEvent = try SystemCalls.failingAsTransportError { () throws(SystemCallError) in try EventCounter() }
-        self.socket = try ListeningSocket.open(configuration.listenAddress)
-        self.workers = (0..<configuration.workerThreads).map(Worker.init(index:))
+        self.socket = try ListeningSocket.open(configuration.listenAddress, backlog: configuration.listenBacklog)
+        self.workers = try SystemCalls.failingAsTransportError { () throws(SystemCallError) in
+            try (0..<configuration.workerThreads).map { (index) throws(SystemCallError) in try Worker(index: index) }
+        }
+        self.budget = SocketBudget(
+            maxBufferedBytes: configuration.maxBufferedBytes, maxConnections: configuration.maxConnections,
+            workers: configuration.workerThreads, requestByteLimit: configuration.requestByteLimit)
         self.workersAccepting = Atomic(configuration.workerThreads)
         self.slots = InFlightSlots(capacity: configuration.maxInFlight)
         // Workers accept in batches until the backlog is empty. An inherited socket is changed too,
@@ -71,9 +75,26 @@ public final class FastCGIServer: Sendable {
         socket.localPort
     }
 
-    /// Connections accepted whose request has not fully arrived, kept-alive ones included.
+    /// Connections the workers hold whose request has not fully arrived, kept-alive ones and
+    /// those whose reply waits for the peer to read it included.
     public var connectionsWaitingForARequest: Int {
-        waitingConnections.load(ordering: .relaxed)
+        budget.heldConnections
+    }
+
+    /// Connections open now: those the workers hold and those being answered.
+    public var openConnections: Int {
+        budget.heldConnections + inFlight
+    }
+
+    /// Request bytes the connections hold now.
+    public var bufferedBytes: Int {
+        budget.bufferedBytes
+    }
+
+    /// Connections closed since start because ``Configuration/maxBufferedBytes`` or
+    /// ``Configuration/maxConnections`` was reached.
+    public var connectionsClosedForBudget: Int {
+        budget.closedForBudget
     }
 
     /// Worker threads whose loop is running.

@@ -9,9 +9,11 @@ import Glibc
 // - `OS_Accept` hands over a connection whose whole request the transport has already read and
 //   validated (the "listening socket" of that FCGX_Request is the connection itself);
 // - `OS_Read` serves that request's bytes from memory;
-// - `OS_Write` writes everything to a non-blocking socket, waiting (bounded) for room;
-// - `OS_IpcClose` closes at once: the request was read to its end, so there is nothing to drain,
-//   and libfcgi's own close lingers up to 2 s in select(), which also breaks above fd 1023.
+// - `OS_Write` writes what the non-blocking socket takes and keeps the rest with the request, for
+//   the event loop to write when the socket turns writable: it never waits;
+// - `OS_IpcClose` closes at once (or, with reply bytes still unsent, once they are written): the
+//   request was read to its end, so there is nothing to drain, and libfcgi's own close lingers up
+//   to 2 s in select(), which also breaks above fd 1023.
 // They are public because an optimized build gives an internal function's symbol hidden visibility,
 // and the linker cannot export a hidden symbol: the release binary would keep libfcgi's own.
 
@@ -38,15 +40,22 @@ public func libfcgiRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ c
 @_cdecl("OS_Write")
 public func libfcgiWrite(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
     guard let buffer, count > 0 else { return 0 }
-    let written = SocketWriter.writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: count))
-    return written ? Int32(clamping: count) : -1
+    guard let replay = ReplayTable.replay(for: fd) else {
+        errno = EBADF
+        return -1
+    }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: min(count, Int(Int32.max)))
+    return SocketWriter.write(bytes, to: fd, keepingTheRestIn: &replay.pointee.unsent) ? Int32(bytes.count) : -1
 }
 
 @_cdecl("OS_IpcClose")
 public func libfcgiClose(_ fd: Int32, _ shutdown: Int32) -> Int32 {
     guard fd >= 0 else { return 0 }
-    ReplayTable.replay(for: fd)?.pointee.isClosed = true
+    let replay = ReplayTable.replay(for: fd)
+    replay?.pointee.isClosed = true
     ReplayTable.clear(fd)
+    // Whoever finishes the request writes what is left, then closes.
+    if let replay, !replay.pointee.unsent.isEmpty { return 0 }
     return Glibc.close(fd)
 }
 

@@ -3,7 +3,7 @@ import Glibc
 
 extension ListeningSocket {
     /// Binds `host:port` with `SO_REUSEADDR`; an empty host means every interface.
-    static func openTCP(host: String, port: Int) throws(FastCGIError) -> ListeningSocket {
+    static func openTCP(host: String, port: Int, backlog: Int32) throws(FastCGIError) -> ListeningSocket {
         let fd = try SystemCalls.withPassiveAddress(host: host, port: port) { (info) throws(FastCGIError) in
             let fd = try SystemCalls.socket(domain: info.ai_family)
             do throws(FastCGIError) {

@@ -5,7 +5,7 @@ import POSIXSupport
 extension ListeningSocket {
     /// Creates a unix socket at `path` with mode 0660. A stale socket file (nothing answers) is
     /// replaced; a live one (a connect succeeds) is refused.
-    static func openUnix(path: String) throws(FastCGIError) -> ListeningSocket {
+    static func openUnix(path: String, backlog: Int32) throws(FastCGIError) -> ListeningSocket {
         var address = sockaddr_un()
         let length = cfcgi_fill_sockaddr_un(&address, path)
         guard length > 0 else { throw .socketPathTooLong(path) }

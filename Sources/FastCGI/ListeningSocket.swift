@@ -19,15 +19,29 @@ struct ListeningSocket: Sendable {
     /// The bound TCP port (useful with port 0), nil for unix sockets.
     let localPort: Int?
 
-    static let backlog: Int32 = 1024
+    /// The kernel's ceiling on a listen backlog (`net.core.somaxconn`), which is also the most a
+    /// socket may ask for; 4096 (the kernel's default since 5.4) when it cannot be read.
+    static var kernelBacklogLimit: Int32 {
+        let fd = Glibc.open("/proc/sys/net/core/somaxconn", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 4096 }
+        defer { SystemCalls.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return 4096 }
+        let text = String(decoding: bytes[0..<count], as: UTF8.self)
+        guard let line = text.split(separator: "\n").first, let value = Int32(line), value > 0 else { return 4096 }
+        return value
+    }
 
-    /// Opens (or adopts) the listening socket for `address`.
-    static func open(_ address: FastCGIListenAddress) throws(FastCGIError) -> ListeningSocket {
+    /// Opens (or adopts) the listening socket for `address`; a socket bound here listens with
+    /// `backlog` (nil: ``kernelBacklogLimit``).
+    static func open(_ address: FastCGIListenAddress, backlog: Int32? = nil) throws(FastCGIError) -> ListeningSocket {
+        let backlog = backlog ?? kernelBacklogLimit
         switch address {
         case .unix(let path):
-            return try openUnix(path: path)
+            return try openUnix(path: path, backlog: backlog)
         case .tcp(let host, let port):
-            return try openTCP(host: host, port: port)
+            return try openTCP(host: host, port: port, backlog: backlog)
         case .inherited:
             let fd = inheritedDescriptor(
                 listenFDs: getenv("LISTEN_FDS").map { String(cString: $0) },
@@ -66,3 +80,4 @@ struct ListeningSocket: Sendable {
         try? SystemCalls.unlink(createdPath.path)
     }
 }
+

@@ -9,6 +9,10 @@ struct RequestReplay {
     var isAccepted = false
     /// Set when libfcgi closed the connection through `OS_IpcClose`.
     var isClosed = false
+    /// Reply bytes the socket would not take at once, in order; the event loop writes them when
+    /// the socket turns writable. A connection libfcgi closes with bytes still here stays open
+    /// until they are written.
+    var unsent: [UInt8] = []
 
     init() {}
 

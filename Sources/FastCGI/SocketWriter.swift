@@ -1,16 +1,32 @@
-import CFastCGI
 import Glibc
 
-/// Writes to the non-blocking sockets the workers accept.
+/// Writes to the non-blocking sockets the workers accept, never waiting for the peer to read.
 enum SocketWriter {
-    /// How long a write may wait for the peer to make room before the connection is given up.
-    /// Replies are a few KiB and fit in an empty socket buffer, so only a peer that stopped
-    /// reading ever waits.
-    static let stallTimeoutMilliseconds: Int32 = 10_000
+    /// Writes what the socket takes of `bytes` now and appends the rest to `unsent`, which is written
+    /// first: a reply stays in order. Returns false (with `errno` set) when the peer went away.
+    static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, keepingTheRestIn unsent: inout [UInt8]) -> Bool {
+        guard unsent.isEmpty else {
+            unsent.append(contentsOf: bytes)
+            return true
+        }
+        switch writeSome(bytes, to: fd) {
+        case .failed:
+            return false
+        case .wrote(let count):
+            if count < bytes.count { unsent.append(contentsOf: bytes[count...]) }
+            return true
+        }
+    }
 
-    /// Writes all of `bytes`, waiting in `poll(2)` while the socket buffer is full. Returns false
-    /// (with `errno` set) when the peer went away or stalled.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    enum Outcome: Equatable {
+        /// Bytes written, fewer than asked when the socket buffer filled.
+        case wrote(Int)
+        /// The peer went away (or the socket failed); `errno` tells why.
+        case failed
+    }
+
+    /// Writes as much of `bytes` as the socket takes without waiting.
+    static func writeSome(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> Outcome {
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -23,25 +39,12 @@ enum SocketWriter {
             case EINTR:
                 continue
             case EAGAIN:
-                guard waitUntilWritable(fd) else { return false }
+                return .wrote(offset)
             default:
                 errno = code
-                return false
+                return .failed
             }
         }
-        return true
-    }
-
-    private static func waitUntilWritable(_ fd: Int32) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        while true {
-            let ready = poll(&descriptor, 1, stallTimeoutMilliseconds)
-            if ready > 0 { return true }
-            if ready == 0 {
-                errno = ETIMEDOUT
-                return false
-            }
-            if errno != EINTR { return false }
-        }
+        return .wrote(offset)
     }
 }

@@ -4,12 +4,15 @@ import Synchronization
 /// What the rest of the server knows about one worker thread.
 final class Worker: Sendable {
     let index: Int
+    /// Deferred replies to write, and nudges about the budget.
+    let inbox: WorkerInbox
     /// True from thread start until its loop ends.
     let isAlive = Atomic<Bool>(false)
     private let thread = Mutex<JoinableThread?>(nil)
 
-    init(index: Int) {
+    init(index: Int) throws(SystemCallError) {
         self.index = index
+        inbox = try WorkerInbox()
     }
 
     func record(_ thread: JoinableThread) {

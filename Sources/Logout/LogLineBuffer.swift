@@ -4,7 +4,11 @@ import Synchronization
 
 /// Log lines on their way out: a request appends its line to a bounded buffer and goes on, and one
 /// writer thread flushes the buffer in batches, in the order the lines arrived. When the buffer is
-/// full the line is dropped and counted: a request never waits on the log.
+/// full the line is dropped and counted: a request never waits on the log, and a drop costs one
+/// integer increment under the lock a kept line takes anyway.
+///
+/// Closing waits a bounded time for the writer: a writer stuck on a stderr nobody reads (a wedged
+/// journal) never keeps the process from exiting; the lines it could not write count as dropped.
 public final class LogLineBuffer: Sendable {
     private struct State {
         var pending: [UInt8] = []
@@ -17,8 +21,9 @@ public final class LogLineBuffer: Sendable {
     public let capacity: Int
     private let state = Mutex(State())
     private let wakeup = WakeupSemaphore()
+    /// Posted by the writer thread when it has written everything and returned.
+    private let finished = WakeupSemaphore()
     private let sink: @Sendable (UnsafeRawBufferPointer) -> Void
-    private let onDrop = Mutex<(@Sendable () -> Void)?>(nil)
     private let writer = Mutex<JoinableThread?>(nil)
 
     /// - Parameters:
@@ -30,14 +35,15 @@ public final class LogLineBuffer: Sendable {
         startWriter()
     }
 
-    /// Lines dropped so far because the buffer was full.
+    /// Lines dropped so far: the buffer was full or closed, or the writer did not finish in time
+    /// at close. Read at scrape time for the dropped-lines metric.
     public var droppedCount: Int {
         state.withLock { $0.dropped }
     }
 
-    /// Called once for every dropped line, e.g. to count it in a metric.
-    public func onDroppedLine(_ action: @escaping @Sendable () -> Void) {
-        onDrop.withLock { $0 = action }
+    /// Bytes queued and not yet taken by the writer.
+    var queuedByteCount: Int {
+        state.withLock { $0.pending.count }
     }
 
     /// Queues one whole line (newline included), or drops it when the buffer is full or closed.
@@ -51,20 +57,31 @@ public final class LogLineBuffer: Sendable {
             defer { state.writerIsWaiting = false }
             return (true, state.writerIsWaiting)
         }
-        if wake { wakeup.signal() }
-        if !accepted { onDrop.withLock { $0 }?() }
+        if accepted, wake { wakeup.signal() }
     }
 
     /// Writes what is queued and stops the writer; lines appended afterwards are dropped. Call
-    /// before the process exits.
-    public func close() {
+    /// before the process exits. Returns true when everything queued was written; after
+    /// `limit` (the sink blocked, e.g. on a pipe nobody reads) it returns false, the lines not yet
+    /// written count as dropped, and the writer thread is left to the process's exit.
+    @discardableResult
+    public func close(waitingAtMost limit: Duration = .seconds(2)) -> Bool {
         let wasOpen = state.withLock { state -> Bool in
             defer { state.isClosed = true }
             return !state.isClosed
         }
-        guard wasOpen else { return }
+        guard wasOpen else { return true }
         wakeup.signal()
-        writer.withLock({ $0.take() })?.join()
+        guard let thread = writer.withLock({ $0.take() }) else { return true }
+        guard finished.wait(atMost: limit) else {
+            state.withLock { state in
+                state.dropped += state.pending.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                state.pending = []
+            }
+            return false
+        }
+        thread.join()
+        return true
     }
 
     private func startWriter() {
@@ -88,7 +105,10 @@ public final class LogLineBuffer: Sendable {
                 return state.isClosed
             }
             if batch.isEmpty {
-                if closed { return }
+                if closed {
+                    finished.signal()
+                    return
+                }
                 wakeup.wait()
                 continue
             }
@@ -133,5 +153,19 @@ private final class WakeupSemaphore: @unchecked Sendable {
 
     func wait() {
         while sem_wait(semaphore) != 0, errno == EINTR {}
+    }
+
+    /// Waits for a signal at most `limit`; false when none came.
+    func wait(atMost limit: Duration) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let nanoseconds = Int(limit.components.seconds) * 1_000_000_000 + Int(limit.components.attoseconds / 1_000_000_000)
+        let total = Int(deadline.tv_nsec) + nanoseconds
+        deadline.tv_sec += total / 1_000_000_000
+        deadline.tv_nsec = total % 1_000_000_000
+        while sem_timedwait(semaphore, &deadline) != 0 {
+            if errno != EINTR { return false }
+        }
+        return true
     }
 }

@@ -35,6 +35,14 @@ public struct LogoutConfiguration: Sendable {
     public var maxInFlight: Int
     /// How long a FastCGI connection may take to deliver a whole request.
     public var readTimeout: Duration
+    /// How long a reply may wait for the peer to read it.
+    public var writeTimeout: Duration
+    /// Request bytes all FastCGI connections may buffer together.
+    public var maxBufferedBytes: Int
+    /// FastCGI connections open at once.
+    public var maxConnections: Int
+    /// Listen backlog of a socket the responder binds; nil: the kernel's `net.core.somaxconn`.
+    public var listenBacklog: Int?
     public var drainTimeout: Duration
 
     // The endpoint
@@ -64,12 +72,15 @@ public struct LogoutConfiguration: Sendable {
         let browser = try readBrowserChecks(source)
         let serving = try readServing(source)
         let upstream = try readUpstreamConnection(source)
+        let socket = try readSocketLimits(source)
         return LogoutConfiguration(
             supabaseURL: project.url, anonKey: project.anonKey, jwtSecret: tokens.secret, jwksFile: tokens.jwksFile,
             jwksURL: tokens.jwksURL, jwtIssuer: tokens.issuer, jwtAudience: tokens.audience,
             upstreamTimeout: serving.upstreamTimeout, supabaseCAFile: upstream.caFile,
             upstreamConnections: upstream.connections, listen: serving.listen, workers: serving.workers,
-            maxInFlight: serving.maxInFlight, readTimeout: serving.readTimeout, drainTimeout: serving.drainTimeout,
+            maxInFlight: serving.maxInFlight, readTimeout: serving.readTimeout, writeTimeout: socket.writeTimeout,
+            maxBufferedBytes: socket.maxBufferedBytes, maxConnections: socket.maxConnections,
+            listenBacklog: socket.listenBacklog, drainTimeout: serving.drainTimeout,
             defaultScope: scope, cookieName: cookies.name, cookieDomain: cookies.domain, cookiePath: cookies.path,
             cookieSecure: cookies.secure, cookieSameSite: cookies.sameSite, csrfCookie: cookies.csrfCookie,
             csrfSecret: browser.csrfSecret, allowedOrigins: browser.allowedOrigins, clearSiteData: browser.clearSiteData,
@@ -195,6 +206,22 @@ public struct LogoutConfiguration: Sendable {
         let connections = try positiveInteger(
             source.value("LOGOUT_UPSTREAM_CONNECTIONS") ?? "512", "LOGOUT_UPSTREAM_CONNECTIONS", max: 65_536)
         return (source.value("SUPABASE_CA_FILE"), connections)
+    }
+
+    /// What the FastCGI socket may cost: the write timeout, the memory and connection budget, the
+    /// listen backlog.
+    private static func readSocketLimits(
+        _ source: SettingsSource
+    ) throws(ConfigurationError) -> (writeTimeout: Duration, maxBufferedBytes: Int, maxConnections: Int, listenBacklog: Int?) {
+        let write = try milliseconds(source, "LOGOUT_WRITE_TIMEOUT_MS", default: "5000", max: 3_600_000)
+        let bytes = try positiveInteger(
+            source.value("LOGOUT_MAX_BUFFERED_BYTES") ?? "67108864", "LOGOUT_MAX_BUFFERED_BYTES", max: 1 << 40)
+        let connections = try positiveInteger(
+            source.value("LOGOUT_MAX_CONNECTIONS") ?? "8192", "LOGOUT_MAX_CONNECTIONS", max: 1_000_000)
+        let backlog = try source.value("LOGOUT_LISTEN_BACKLOG").map { text throws(ConfigurationError) in
+            try positiveInteger(text, "LOGOUT_LISTEN_BACKLOG", max: Int(Int32.max))
+        }
+        return (write, bytes, connections, backlog)
     }
 
     private static func milliseconds(

@@ -1,6 +1,7 @@
 import HTTPClient
 import Prometheus
 import SupabaseAuth
+import Synchronization
 
 /// Every metric the responder exports, created once at start-up so the request path only looks
 /// them up in fixed tables. Labels come from the route template and the contract's codes, never
@@ -26,8 +27,11 @@ public final class LogoutMetrics: Sendable {
     private let revocations: [String: Counter]
     private let jwksFetches: [Bool: Counter]
     private let inFlight: Gauge
-    private let droppedLogLines: Counter
     private let capacity: Gauge
+    private let transport: TransportGauges
+    private let droppedLogLines: Counter
+    /// Counters read at scrape time move by the difference to what the last scrape saw.
+    private let lastScraped = Mutex<(droppedLogLines: Int, closedForBudget: Int)>((0, 0))
 
     public init(registry: PrometheusCollectorRegistry, version: String) {
         self.registry = registry
@@ -69,6 +73,29 @@ public final class LogoutMetrics: Sendable {
             false: registry.makeCounter(descriptor: jwksName, labels: [("result", "failure")]),
         ]
         (inFlight, capacity, droppedLogLines) = Self.processMetrics(registry, version: version)
+        transport = TransportGauges(registry)
+    }
+
+    /// The FastCGI socket's budget: connections held, request bytes buffered, connections closed for it.
+    private struct TransportGauges {
+        let openConnections: Gauge
+        let bufferedBytes: Gauge
+        let closedForBudget: Counter
+
+        init(_ registry: PrometheusCollectorRegistry) {
+            openConnections = registry.makeGauge(
+                descriptor: LogoutMetrics.name(
+                    "logout_fastcgi_open", "connections",
+                    help: "FastCGI connections open now: waiting for a request, kept alive, being answered or written to."))
+            bufferedBytes = registry.makeGauge(
+                descriptor: LogoutMetrics.name(
+                    "logout_fastcgi_buffered", "bytes",
+                    help: "Request bytes the FastCGI connections hold now (LOGOUT_MAX_BUFFERED_BYTES at most)."))
+            closedForBudget = registry.makeCounter(
+                descriptor: LogoutMetrics.name(
+                    "logout_fastcgi_closed_for_budget", "total",
+                    help: "FastCGI connections closed because LOGOUT_MAX_BUFFERED_BYTES or LOGOUT_MAX_CONNECTIONS was reached."))
+        }
     }
 
     /// Requests by route template and status, and their durations by route template.
@@ -107,13 +134,13 @@ public final class LogoutMetrics: Sendable {
         _ registry: PrometheusCollectorRegistry, version: String
     ) -> (inFlight: Gauge, capacity: Gauge, droppedLogLines: Counter) {
         let inFlight = registry.makeGauge(
-            descriptor: name("logout_inflight", "requests", help: "Requests holding a slot now, waiting on Supabase Auth included."))
+            descriptor: LogoutMetrics.name("logout_inflight", "requests", help: "Requests holding a slot now, waiting on Supabase Auth included."))
         let capacity = registry.makeGauge(
-            descriptor: name("logout_inflight", "capacity", help: "Slots available; past them requests get 503 overloaded."))
+            descriptor: LogoutMetrics.name("logout_inflight", "capacity", help: "Slots available; past them requests get 503 overloaded."))
         let droppedLogLines = registry.makeCounter(
-            descriptor: name("logout_log_lines_dropped", "total", help: "Log lines dropped because the log buffer was full."))
+            descriptor: LogoutMetrics.name("logout_log_lines_dropped", "total", help: "Log lines dropped because the log buffer was full."))
         registry.makeGauge(
-            descriptor: name("logout_build", "info", help: "Always 1; the version label names the running build."),
+            descriptor: LogoutMetrics.name("logout_build", "info", help: "Always 1; the version label names the running build."),
             labels: [("version", version)]
         ).set(to: 1.0)
         return (inFlight, capacity, droppedLogLines)
@@ -149,20 +176,23 @@ public final class LogoutMetrics: Sendable {
         }
     }
 
-    /// Counts one log line the full log buffer dropped.
-    public func recordDroppedLogLine() {
-        droppedLogLines.increment()
-    }
-
     /// Counts one JWKS fetch.
     public func recordJWKSFetch(succeeded: Bool) {
         jwksFetches[succeeded]?.increment()
     }
 
-    /// The Prometheus text exposition, with the in-flight gauges read at scrape time.
-    func exposition(inFlight current: Int, capacity limit: Int) -> String {
-        inFlight.set(to: Double(current))
-        capacity.set(to: Double(limit))
+    /// The Prometheus text exposition, with the gauges and counters kept outside the router read
+    /// at scrape time.
+    func exposition(_ stats: ScrapeTimeStats) -> String {
+        inFlight.set(to: Double(stats.inFlight))
+        capacity.set(to: Double(stats.capacity))
+        transport.openConnections.set(to: Double(stats.openConnections))
+        transport.bufferedBytes.set(to: Double(stats.bufferedBytes))
+        lastScraped.withLock { last in
+            droppedLogLines.increment(by: Int64(max(0, stats.droppedLogLines - last.droppedLogLines)))
+            transport.closedForBudget.increment(by: Int64(max(0, stats.connectionsClosedForBudget - last.closedForBudget)))
+            last = (max(last.droppedLogLines, stats.droppedLogLines), max(last.closedForBudget, stats.connectionsClosedForBudget))
+        }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

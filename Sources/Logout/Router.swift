@@ -7,7 +7,7 @@ public final class Router: Sendable {
     private let currentLogout: Mutex<LogoutHandler>
     private let metrics: LogoutMetrics
     private let logger: Logger
-    private let inFlight = Mutex<(@Sendable () -> (current: Int, capacity: Int))?>(nil)
+    private let scrapeTimeStats = Mutex<(@Sendable () -> ScrapeTimeStats)?>(nil)
 
     public init(logout: LogoutHandler, metrics: LogoutMetrics, logger: Logger) {
         currentLogout = Mutex(logout)
@@ -22,9 +22,9 @@ public final class Router: Sendable {
 
     private var logout: LogoutHandler { currentLogout.withLock { $0 } }
 
-    /// Where `/metrics` reads the requests in flight and the slot capacity (the transport's counters).
-    public func readInFlight(from probe: @escaping @Sendable () -> (current: Int, capacity: Int)) {
-        inFlight.withLock { $0 = probe }
+    /// Where `/metrics` reads the transport's counters and the dropped log lines, once per scrape.
+    public func readStats(from probe: @escaping @Sendable () -> ScrapeTimeStats) {
+        scrapeTimeStats.withLock { $0 = probe }
     }
 
     /// What the router does with a request: answer it at once, or leave the logout's token check and
@@ -71,10 +71,10 @@ public final class Router: Sendable {
     }
 
     private func metricsExposition(_ logout: LogoutHandler) -> LogoutHandler.Outcome {
-        let (current, capacity) = inFlight.withLock { $0?() } ?? (0, 0)
+        let stats = scrapeTimeStats.withLock { $0?() } ?? ScrapeTimeStats()
         var headers = logout.baseHeaders
         headers[0] = .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        let body = metrics.exposition(inFlight: current, capacity: capacity)
+        let body = metrics.exposition(stats)
         return .init(response: Response(status: 200, headers: headers, body: body), error: nil)
     }
 

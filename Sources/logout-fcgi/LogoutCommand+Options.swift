@@ -53,6 +53,14 @@ struct SettingOptions: ParsableArguments {
     var upstreamConnections: String?
     @Option(help: "LOGOUT_READ_TIMEOUT_MS: a FastCGI connection that has not delivered a whole request by then is closed. Default: 5000.")
     var readTimeoutMs: String?
+    @Option(help: "LOGOUT_WRITE_TIMEOUT_MS: a FastCGI reply the peer has not read by then: the connection is closed. Default: 5000.")
+    var writeTimeoutMs: String?
+    @Option(help: "LOGOUT_MAX_BUFFERED_BYTES: request bytes all FastCGI connections may buffer together; past it, connections that delivered no whole request are closed first. Default: 67108864 (64 MiB).")
+    var maxBufferedBytes: String?
+    @Option(help: "LOGOUT_MAX_CONNECTIONS: FastCGI connections open at once; past it, connections are closed as for LOGOUT_MAX_BUFFERED_BYTES. Default: 8192.")
+    var maxConnections: String?
+    @Option(help: "LOGOUT_LISTEN_BACKLOG: listen backlog of a socket the responder binds itself (LOGOUT_LISTEN). Default: the kernel's net.core.somaxconn.")
+    var listenBacklog: String?
     @Option(help: "LOGOUT_DRAIN_TIMEOUT_MS: on SIGTERM, how long requests in flight may take to finish. Default: 10000.")
     var drainTimeoutMs: String?
     @Option(help: "LOGOUT_LOG_LEVEL: trace, debug, info, notice, warning, error or critical. Default: info.")
@@ -72,6 +80,8 @@ struct SettingOptions: ParsableArguments {
             ("LOGOUT_UPSTREAM_TIMEOUT_MS", upstreamTimeoutMs), ("LOGOUT_CLEAR_SITE_DATA", clearSiteData),
             ("LOGOUT_HSTS", hsts), ("LOGOUT_MAX_INFLIGHT", maxInflight), ("LOGOUT_READ_TIMEOUT_MS", readTimeoutMs),
             ("LOGOUT_UPSTREAM_CONNECTIONS", upstreamConnections),
+            ("LOGOUT_WRITE_TIMEOUT_MS", writeTimeoutMs), ("LOGOUT_MAX_BUFFERED_BYTES", maxBufferedBytes),
+            ("LOGOUT_MAX_CONNECTIONS", maxConnections), ("LOGOUT_LISTEN_BACKLOG", listenBacklog),
             ("LOGOUT_DRAIN_TIMEOUT_MS", drainTimeoutMs),
             ("LOGOUT_LOG_LEVEL", logLevel),
         ]

@@ -48,6 +48,10 @@ extension LogoutCommand {
                     workerThreads: configuration.workers ?? FastCGIServer.Configuration.defaultWorkerThreads,
                     maxInFlight: configuration.maxInFlight,
                     readTimeout: configuration.readTimeout,
+                    writeTimeout: configuration.writeTimeout,
+                    maxBufferedBytes: configuration.maxBufferedBytes,
+                    maxConnections: configuration.maxConnections,
+                    listenBacklog: configuration.listenBacklog.map { Int32($0) },
                     drainTimeout: configuration.drainTimeout,
                     logger: logger),
                 responder: RouterResponder(router: router))

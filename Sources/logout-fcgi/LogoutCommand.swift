@@ -43,13 +43,22 @@ struct LogoutCommand: AsyncParsableCommand {
         let logLevel = LogLevelControl(configuration.logLevel)
         let logger = Self.bootstrapLogging(level: logLevel)
         let metrics = LogoutMetrics(registry: PrometheusCollectorRegistry(), version: Version.current)
-        Self.logLines.onDroppedLine { metrics.recordDroppedLogLine() }
 
         let http = try Self.httpClient(configuration, logger: logger)
         let handler = try await LogoutHandler.assemble(configuration, http: http, metrics: metrics, logger: logger)
         let router = Router(logout: handler, metrics: metrics, logger: logger)
         let server = try Self.transport(configuration, listenAddress, router: router, logger: logger)
-        router.readInFlight { (server.inFlight, server.capacity) }
+        let logLines = Self.logLines
+        router.readStats {
+            var stats = ScrapeTimeStats()
+            stats.inFlight = server.inFlight
+            stats.capacity = server.capacity
+            stats.openConnections = server.openConnections
+            stats.bufferedBytes = server.bufferedBytes
+            stats.connectionsClosedForBudget = server.connectionsClosedForBudget
+            stats.droppedLogLines = logLines.droppedCount
+            return stats
+        }
 
         StartupLog.write(configuration, version: Version.current, to: logger)
         // READY=1 once the workers and the libcurl loop run; WATCHDOG=1 only while both stay alive.
@@ -64,14 +73,18 @@ struct LogoutCommand: AsyncParsableCommand {
 }
 
 extension LogoutCommand {
-    /// Every log line of the process, written by its own thread; flushed before the process exits.
+    /// Every log line of the process, written by its own thread; flushed before the process exits,
+    /// for at most `logFlushLimit`.
     static let logLines = LogLineBuffer(sink: LogLineBuffer.standardError)
+    static let logFlushLimit = Duration.seconds(2)
 
     /// Reports a start-up failure as one line on standard error and the exit code systemd expects.
     static func main() async {
         MallocArenas.limitUnlessConfigured(environment: ProcessInfo.processInfo.environment)
         do {
-            defer { logLines.close() }
+            // A stderr nobody reads (a wedged journal) must not keep the process from exiting once
+            // the drain is over: the lines it would not take count as dropped.
+            defer { logLines.close(waitingAtMost: logFlushLimit) }
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

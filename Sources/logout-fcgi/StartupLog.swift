@@ -6,9 +6,7 @@ import POSIXSupport
 enum StartupLog {
     static func write(_ configuration: LogoutConfiguration, version: String, to logger: Logger) {
         func presence(_ value: String?) -> Logger.Metadata.Value { .string(value == nil ? "unset" : "set") }
-        logger.info(
-            "starting",
-            metadata: [
+        var metadata: Logger.Metadata = [
                 "version": .string(version),
                 "supabase.url": .string(configuration.supabaseURL),
                 "supabase.anon_key": presence(configuration.anonKey),
@@ -37,6 +35,11 @@ enum StartupLog {
                 "clear_site_data": .string(configuration.clearSiteData ?? "omitted"),
                 "hsts": .string(configuration.hsts ?? "omitted"),
                 "log.level": .string(configuration.logLevel.rawValue),
-            ])
+            ]
+        metadata["write.timeout_ms"] = .stringConvertible(configuration.writeTimeout.milliseconds())
+        metadata["fastcgi.max_buffered_bytes"] = .stringConvertible(configuration.maxBufferedBytes)
+        metadata["fastcgi.max_connections"] = .stringConvertible(configuration.maxConnections)
+        metadata["fastcgi.listen_backlog"] = .string(configuration.listenBacklog.map(String.init) ?? "somaxconn")
+        logger.info("starting", metadata: metadata)
     }
 }

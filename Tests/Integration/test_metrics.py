@@ -194,6 +194,10 @@ def test_gauges_and_build_info(scenario):
     assert f'logout_build_info{{version="{build_version()}"}} 1.0' in lines
     # Every request line fitted in the log buffer.
     assert "logout_log_lines_dropped_total 0" in lines
+    # The scrape is answered inline, held by no one; nothing is buffered, nothing was closed for the budget.
+    assert "logout_fastcgi_open_connections 0.0" in lines
+    assert "logout_fastcgi_buffered_bytes 0.0" in lines
+    assert "logout_fastcgi_closed_for_budget_total 0" in lines
     # The project's JWKS, fetched once at start; Supabase's max-age (600 s) outlasts the scenario.
     assert family(scenario["after"], "logout_jwks_fetches_total") == {
         'logout_jwks_fetches_total{result="success"}': "1",
@@ -222,6 +226,13 @@ FAMILIES = {
     "logout_jwks_fetches_total": ("counter", "JWKS loads (fetches or file reads), by result."),
     "logout_inflight_requests": ("gauge", "Requests holding a slot now, waiting on Supabase Auth included."),
     "logout_inflight_capacity": ("gauge", "Slots available; past them requests get 503 overloaded."),
+    "logout_fastcgi_open_connections":
+        ("gauge", "FastCGI connections open now: waiting for a request, kept alive, being answered or written to."),
+    "logout_fastcgi_buffered_bytes":
+        ("gauge", "Request bytes the FastCGI connections hold now (LOGOUT_MAX_BUFFERED_BYTES at most)."),
+    "logout_fastcgi_closed_for_budget_total":
+        ("counter",
+         "FastCGI connections closed because LOGOUT_MAX_BUFFERED_BYTES or LOGOUT_MAX_CONNECTIONS was reached."),
     "logout_log_lines_dropped_total": ("counter", "Log lines dropped because the log buffer was full."),
     "logout_build_info": ("gauge", "Always 1; the version label names the running build."),
 }

@@ -110,10 +110,11 @@ struct FastCGITestClient: Sendable {
 
     // MARK: Records
 
-    static func requestBytes(params: [Pair], body: [UInt8], stdinChunk: Int) -> [UInt8] {
+    static func requestBytes(params: [Pair], body: [UInt8], stdinChunk: Int, keepConnection: Bool = false) -> [UInt8] {
         var bytes: [UInt8] = []
-        // FCGI_BEGIN_REQUEST: role 1 (responder), flags 0 (close the connection after the reply).
-        bytes += record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])
+        // FCGI_BEGIN_REQUEST: role 1 (responder), flags 0 (close the connection after the reply) or
+        // FCGI_KEEP_CONN.
+        bytes += record(type: 1, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
         var encoded: [UInt8] = []
         for pair in params {
             encoded += length(pair.name.utf8.count) + length(pair.value.utf8.count)
@@ -152,7 +153,7 @@ struct FastCGITestClient: Sendable {
             + content + [UInt8](repeating: 0, count: padding)
     }
 
-    private static func readReply(_ fd: Int32) throws -> TestReply {
+    static func readReply(_ fd: Int32) throws -> TestReply {
         var stdout: [UInt8] = []
         while true {
             let header = try readExactly(fd, 8)
@@ -213,7 +214,7 @@ struct FastCGITestClient: Sendable {
         return fd
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes {

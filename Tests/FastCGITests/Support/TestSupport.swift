@@ -103,13 +103,15 @@ struct RunningServer: Sendable {
         drainTimeout: Duration = .seconds(10),
         address: FastCGIListenAddress? = nil,
         endpoint knownEndpoint: TestEndpoint? = nil,
+        configure: (inout FastCGIServer.Configuration) -> Void = { _ in },
         responder: some FastCGIResponder
     ) throws -> RunningServer {
         let directory = try TemporaryDirectory()
         let address = address ?? .unix(path: directory.socketPath)
-        let configuration = FastCGIServer.Configuration(
+        var configuration = FastCGIServer.Configuration(
             listenAddress: address, workerThreads: workerThreads, maxInFlight: maxInFlight,
             bodyLimit: bodyLimit, drainTimeout: drainTimeout, logger: quietLogger)
+        configure(&configuration)
         let server = try FastCGIServer(configuration: configuration, responder: responder)
         let endpoint: TestEndpoint
         switch address {
