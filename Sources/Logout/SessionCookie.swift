@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import POSIXSupport
+import SupabaseAuth
 
 /// Reads the access token out of the session cookies @supabase/ssr and older supabase-js write.
 enum SessionCookie {
@@ -40,10 +42,12 @@ enum SessionCookie {
         } else {
             json = value.removingPercentEncoding.map { Data($0.utf8) }
         }
-        guard let json, let session = try? JSONSerialization.jsonObject(with: json) else { return .unreadable }
+        guard let json = json.map({ [UInt8]($0) }) else { return .unreadable }
         // Older supabase-js stored [access_token, refresh_token, …].
-        let token = (session as? [String: Any])?["access_token"] ?? (session as? [Any])?.first
-        guard let token = token as? String, !token.isEmpty else { return .unreadable }
+        let token =
+            JSONMemberScanner.strings(forKeys: ["access_token"], inObject: json)?["access_token"]
+            ?? JSONMemberScanner.firstString(inArray: json)
+        guard let token, !token.isEmpty else { return .unreadable }
         return .found(token)
     }
 }
@@ -51,8 +55,7 @@ enum SessionCookie {
 /// Base64url without padding, as JWTs and @supabase/ssr write it; standard base64 and padding are accepted too.
 enum Base64URL {
     static func decode(_ text: Substring) -> Data? {
-        var base64 = String(text).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 = base64.trimmingCharacters(in: CharacterSet(charactersIn: "="))
+        var base64 = String(text.replacing("-", with: "+").replacing("_", with: "/").trimming { $0 == "=" })
         let remainder = base64.utf8.count % 4
         if remainder == 1 { return nil }
         if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }
