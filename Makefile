@@ -9,7 +9,7 @@ DEB := dist/logout-fcgi_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null
 # The Swift runtime linked in: the host needs no Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release run test allocations allocation-thresholds fuzz bench deb clean
+.PHONY: all build release run test no-icu allocations allocation-thresholds fuzz bench deb clean
 
 all: build
 
@@ -23,13 +23,20 @@ release:
 run:
 	scripts/dev-run.sh
 
-# Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), then the allocation
-# budget; any failure fails make.
+# Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), the release binary
+# without ICU, then the allocation budget; any failure fails make.
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
+	$(MAKE) --no-print-directory no-icu
 	scripts/check-allocations.sh
+
+# The release binary links neither ICU nor Foundation. The same build as make deb (the deployment
+# tests make one), so after them this only inspects it.
+no-icu:
+	$(SWIFT) build $(RELEASE_FLAGS) --product logout-fcgi
+	scripts/check-no-icu.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi"
 
 # Mallocs per request on the in-memory request path (Benchmarks/), checked against Benchmarks/Thresholds.
 allocations:

@@ -1,6 +1,6 @@
 import Benchmark
 import FastCGI
-import Foundation
+import FoundationEssentials
 import JWTKit
 import Logging
 import Logout

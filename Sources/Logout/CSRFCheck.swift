@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// Double-submit CSRF check: the `X-CSRF-Token` header must equal the CSRF cookie. With a secret,
 /// the token must also be signed and bound to the session (OWASP's signed double-submit cookie):

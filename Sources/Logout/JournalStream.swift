@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// The systemd journal as the other end of standard error. journald reads a leading `<N>` on a line

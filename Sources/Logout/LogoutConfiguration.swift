@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 import POSIXSupport
 import SupabaseAuth
@@ -110,7 +110,7 @@ public struct LogoutConfiguration: Sendable {
         let jwksFile = source.value("SUPABASE_JWKS_FILE")
         let jwksURL = try jwksURL(source.value("SUPABASE_JWKS_URL"), file: jwksFile, supabaseURL: supabaseURL)
         let issuer: JWTIssuerSetting
-        switch source.raw("LOGOUT_JWT_ISSUER")?.trimmingCharacters(in: .whitespaces) {
+        switch source.raw("LOGOUT_JWT_ISSUER").map({ String($0.trimming(while: \.isSpaceOrTab)) }) {
         case nil, ""?: issuer = .discovered
         case "none"?: issuer = .unchecked
         case let fixed?:
@@ -165,7 +165,7 @@ public struct LogoutConfiguration: Sendable {
 
     private static func allowedOrigins(_ list: String?) throws(ConfigurationError) -> [String]? {
         guard let list else { return nil }
-        let origins = list.split(separator: ",").map { Origin.normalized($0.trimmingCharacters(in: .whitespaces)) }
+        let origins = list.split(separator: ",").map { Origin.normalized(String($0.trimming(while: \.isSpaceOrTab))) }
             .filter { !$0.isEmpty }
         guard !origins.isEmpty, origins.allSatisfy({ $0.contains("://") }) else {
             throw .malformed("LOGOUT_ALLOWED_ORIGINS", "comma-separated origins such as https://app.example.com")
@@ -281,7 +281,7 @@ public struct LogoutConfiguration: Sendable {
     /// An unset setting takes its default; an empty one means "none" (do not send the header, do not check).
     private static func optionalHeader(_ raw: String?, default fallback: String?, _ name: String) throws(ConfigurationError) -> String? {
         guard let raw else { return fallback }
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let trimmed = String(raw.trimming(while: \.isSpaceOrTab))
         if trimmed.isEmpty { return nil }
         try requireHeaderSafe(trimmed, name)
         return trimmed

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Looks one parameter up in a query string, percent- and `+`-decoded; the first occurrence wins.
 enum QueryString {
     static func value(of name: String, in query: String) -> String? {
@@ -7,7 +5,7 @@ enum QueryString {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts[0] == name else { continue }
             let raw = parts.count > 1 ? String(parts[1]) : ""
-            return raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
+            return raw.replacing("+", with: " ").removingPercentEncoding ?? raw
         }
         return nil
     }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import POSIXSupport
+import SupabaseAuth
 
 /// Reads the sessions out of the session cookies @supabase/ssr and older supabase-js write.
 enum SessionCookie {
@@ -62,28 +64,26 @@ enum SessionCookie {
         } else {
             json = value.removingPercentEncoding.map { Data($0.utf8) }
         }
-        guard let json, let session = try? JSONSerialization.jsonObject(with: json) else { return nil }
-        let access: Any?
-        let refresh: Any?
-        if let object = session as? [String: Any] {
+        guard let json = json.map({ [UInt8]($0) }) else { return nil }
+        let access: String?
+        let refresh: String?
+        if let object = JSONMemberScanner.strings(forKeys: ["access_token", "refresh_token"], inObject: json) {
             (access, refresh) = (object["access_token"], object["refresh_token"])
-        } else if let array = session as? [Any] {
+        } else if let array = JSONMemberScanner.leadingStrings(inArray: json, count: 2) {
             // Older supabase-js stored [access_token, refresh_token, …].
-            (access, refresh) = (array.first, array.count > 1 ? array[1] : nil)
+            (access, refresh) = (array[0], array.count > 1 ? array[1] : nil)
         } else {
             return nil
         }
-        guard let access = access as? String, !access.isEmpty else { return nil }
-        let refreshToken = (refresh as? String).flatMap { $0.isEmpty ? nil : $0 }
-        return Session(accessToken: access, refreshToken: refreshToken)
+        guard let access, !access.isEmpty else { return nil }
+        return Session(accessToken: access, refreshToken: refresh.flatMap { $0.isEmpty ? nil : $0 })
     }
 }
 
 /// Base64url without padding, as JWTs and @supabase/ssr write it; standard base64 and padding are accepted too.
 enum Base64URL {
     static func decode(_ text: Substring) -> Data? {
-        var base64 = String(text).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 = base64.trimmingCharacters(in: CharacterSet(charactersIn: "="))
+        var base64 = String(text.replacing("-", with: "+").replacing("_", with: "/").trimming { $0 == "=" })
         let remainder = base64.utf8.count % 4
         if remainder == 1 { return nil }
         if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SupabaseAuth
 
 /// Checks an access token locally, before any network call.

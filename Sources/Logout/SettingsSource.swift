@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import POSIXSupport
 
 /// Where settings come from: command-line flags first, then the environment, with every secret
 /// also readable from a file named by `NAME_FILE` (Docker secrets) or from a systemd credential.
@@ -49,14 +50,14 @@ public struct SettingsSource: Sendable {
         } catch {
             throw ConfigurationError(setting: name + "_FILE", problem: "cannot read the file it names")
         }
-        let trimmed = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = String(contents.trimming(while: \.isWhitespace))
         guard !trimmed.isEmpty else { throw ConfigurationError(setting: name + "_FILE", problem: "the file is empty") }
         return trimmed
     }
 
     /// The credential a secret setting is read from: `SUPABASE_ANON_KEY` is `supabase-anon-key`.
     static func credentialName(_ setting: String) -> String {
-        setting.lowercased().replacingOccurrences(of: "_", with: "-")
+        setting.lowercased().replacing("_", with: "-")
     }
 
     /// `$CREDENTIALS_DIRECTORY/<name>`. An absent or empty credential is no credential: the unit
@@ -66,7 +67,7 @@ public struct SettingsSource: Sendable {
         guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
             let contents = try? readFile(directory + "/" + name)
         else { return nil }
-        let trimmed = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = String(contents.trimming(while: \.isWhitespace))
         return trimmed.isEmpty ? nil : trimmed
     }
 }

@@ -2,7 +2,7 @@
 /// header and claim fields a token check needs, without decoding the rest (Supabase tokens carry
 /// metadata objects this service never looks at). Strict where it reads, bounded where it skips:
 /// nesting past ``maximumDepth`` is malformed.
-struct JSONMemberScanner {
+public struct JSONMemberScanner {
     static let maximumDepth = 32
     private let bytes: [UInt8]
     private var index = 0
@@ -97,14 +97,14 @@ struct JSONMemberScanner {
         }
     }
 
-    private var isAtEnd: Bool {
+    var isAtEnd: Bool {
         mutating get {
             skipWhitespace()
             return index == bytes.count
         }
     }
 
-    private mutating func consume(_ byte: UInt8) -> Bool {
+    mutating func consume(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JWTKit
 
 /// The verification keys of one JWKS document, by `kid`: an immutable snapshot that

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// When a fetched JWKS is fetched again. Pure bookkeeping: every decision takes the time as a parameter.
 ///
@@ -45,7 +45,7 @@ struct JWKSRefreshSchedule: Sendable, Equatable {
 
     /// A failed fetch at `now`: retried with exponential backoff.
     mutating func recordFailure(at now: Date) {
-        let delay = min(Self.firstRetryDelay * pow(2, Double(min(consecutiveFailures, 30))), Self.longestRetryDelay)
+        let delay = min(Self.firstRetryDelay * Double(1 << min(consecutiveFailures, 30)), Self.longestRetryDelay)
         schedule(after: delay, from: now)
         lastFetchFailed = true
         consecutiveFailures += 1

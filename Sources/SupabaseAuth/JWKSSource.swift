@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where the verifier gets the JSON Web Key Set for ES256/RS256 access tokens.
 public enum JWKSSource: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTPClient
 
 extension RevocationClient {
@@ -31,7 +31,7 @@ extension RevocationClient {
                 return .final(.sessionDead(.sessionNotFound))
             case "bad_jwt", "no_authorization":
                 let message = RevocationErrorBody(parsing: body).message ?? ""
-                let expired = message.range(of: "expired", options: .caseInsensitive) != nil
+                let expired = message.lowercased().contains("expired")
                 return .final(.sessionDead(expired ? .tokenExpired : .invalidToken))
             default:
                 return .final(.failed(.rejectedConfiguration))

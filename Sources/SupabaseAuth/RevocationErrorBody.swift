@@ -1,5 +1,3 @@
-import Foundation
-
 /// The parts of a Supabase Auth error body that decide a revocation's outcome.
 ///
 /// GoTrue answers `{"code":"<error_code>","message":"…"}` when the request carries `X-Supabase-Api-Version:
@@ -19,13 +17,13 @@ struct RevocationErrorBody: Equatable {
     /// Reads either shape; anything that is not a JSON object gives an empty value.
     init(parsing body: [UInt8]) {
         guard !body.isEmpty,
-            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+            let object = JSONMemberScanner.strings(forKeys: ["error_code", "code", "msg", "message"], inObject: body)
         else {
             self.init()
             return
         }
         self.init(
-            errorCode: object["error_code"] as? String ?? object["code"] as? String,
-            message: object["msg"] as? String ?? object["message"] as? String)
+            errorCode: object["error_code"] ?? object["code"],
+            message: object["msg"] ?? object["message"])
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The claims of a verified Supabase access token that a logout needs.
 public struct SessionClaims: Sendable, Equatable {

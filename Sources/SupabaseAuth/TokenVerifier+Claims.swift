@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension TokenVerifier {
     /// The claims of a token whose signature checked out, or why they are refused: a token for another

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The refresh schedule and the fetch under way, which every concurrent caller awaits.

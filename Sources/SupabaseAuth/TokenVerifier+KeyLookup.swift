@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JWTKit
 
 /// Why no key could verify a token: a short, fixed label for debug logs.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FastCGI
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPClient
 import Logging
 import Logout
@@ -95,8 +96,8 @@ extension LogoutCommand {
             let priority =
                 JournalStream.isConnected(environment: ProcessInfo.processInfo.environment)
                 ? JournalStream.priorityPrefix(.error) : ""
-            FileHandle.standardError.write(Data("\(priority)logout-fcgi: \(failure)\n".utf8))
-            Foundation.exit(failure.exitCode)
+            Array("\(priority)logout-fcgi: \(failure)\n".utf8).withUnsafeBytes(LogLineBuffer.standardError)
+            Glibc.exit(failure.exitCode)
         } catch {
             exit(withError: error)
         }

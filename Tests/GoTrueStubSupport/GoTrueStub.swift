@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A running local stand-in for Supabase Auth (GoTrue): `Tests/Stub/gotrue_stub.py` in a child process.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JWTKit
 import Logging
 
@@ -20,9 +20,9 @@ enum TokenMint {
 
     static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+            .replacing("+", with: "-")
+            .replacing("/", with: "_")
+            .replacing("=", with: "")
     }
 
     static func base64URL(_ text: String) -> String {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The service manager's side of the notification protocol: a datagram socket the test binds, in a
