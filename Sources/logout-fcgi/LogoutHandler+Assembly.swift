@@ -9,12 +9,7 @@ extension LogoutHandler {
     static func assemble(
         _ configuration: LogoutConfiguration, http: HTTPClient, metrics: LogoutMetrics, logger: Logger
     ) async throws(StartupFailure) -> LogoutHandler {
-        var jwks: JWKSSource?
-        if let file = configuration.jwksFile {
-            jwks = .file(path: file)
-        } else if let url = configuration.jwksURL {
-            jwks = .fetched(from: url, http: http, timeout: configuration.upstreamTimeout)
-        }
+        let jwks = jwksSource(configuration, http: http)
         let verifier: TokenVerifier
         do {
             verifier = try await TokenVerifier(
@@ -30,5 +25,13 @@ extension LogoutHandler {
             http: http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
             timeout: configuration.upstreamTimeout, userAgent: Version.userAgent, logger: logger)
         return LogoutHandler(configuration: configuration, verifier: verifier, revoker: revoker)
+    }
+
+    /// Where the token keys come from: `SUPABASE_JWKS_FILE`, else the JWKS URL; nil when turned off.
+    /// `check` loads the same source.
+    static func jwksSource(_ configuration: LogoutConfiguration, http: HTTPClient) -> JWKSSource? {
+        if let file = configuration.jwksFile { return .file(path: file) }
+        if let url = configuration.jwksURL { return .fetched(from: url, http: http, timeout: configuration.upstreamTimeout) }
+        return nil
     }
 }
