@@ -9,7 +9,7 @@ DEB := dist/logout-fcgi_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null
 # The Swift runtime linked in: the host needs no Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release run test allocations allocation-thresholds fuzz bench deb clean
+.PHONY: all build release run test allocations allocation-thresholds fuzz bench deb lint-deb clean
 
 all: build
 
@@ -23,13 +23,14 @@ release:
 run:
 	scripts/dev-run.sh
 
-# Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), then the allocation
-# budget; any failure fails make.
+# Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), the allocation
+# budget, then lintian on the package; any failure fails make.
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
 	scripts/check-allocations.sh
+	$(MAKE) lint-deb
 
 # Mallocs per request on the in-memory request path (Benchmarks/), checked against Benchmarks/Thresholds.
 allocations:
@@ -51,10 +52,18 @@ fuzz: build
 bench:
 	scripts/bench.sh $(BENCH_ARGS)
 
-# dist/logout-fcgi_<version>_<arch>.deb: the release binary, the systemd units, the nginx files.
+# dist/logout-fcgi_<version>_<arch>.deb: the release binary, its manual page, the systemd units, the
+# nginx files, the copyright and changelog.
 deb:
 	$(SWIFT) build $(RELEASE_FLAGS) --product logout-fcgi
-	scripts/build-deb.sh "$(VERSION)" "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" "$(DEB)"
+	SWIFT="$(SWIFT)" scripts/build-man.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" dist/logout-fcgi.8
+	scripts/build-deb.sh "$(VERSION)" "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" \
+	  dist/logout-fcgi.8 "$(DEB)"
+
+# lintian on the package: any error or warning not overridden (with its reason, in
+# packaging/deb/lintian-overrides) fails; info-level hints are shown.
+lint-deb: deb
+	lintian --fail-on error,warning --display-info "$(DEB)"
 
 clean:
 	$(SWIFT) package clean
