@@ -45,6 +45,8 @@ shlibs="$(cd "$stage/shlibs" && dpkg-shlibdeps -O "$root/usr/bin/logout-fcgi")"
 depends="${shlibs#shlibs:Depends=}, ca-certificates"
 
 installed_size="$(du -sk --exclude=DEBIAN "$root" | cut -f1)"
+(cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+chmod 0644 "$root/DEBIAN/md5sums"
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@INSTALLED_SIZE@/$installed_size/" \
   -e "s/@DEPENDS@/$depends/" packaging/deb/control.in > "$root/DEBIAN/control"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 import socket
 import ssl
 import subprocess
@@ -212,3 +213,18 @@ def test_the_check_unit_runs_as_the_service_runs():
 
     assert shared(service) and shared(check) == shared(service)
     assert "ExecStart=/usr/bin/logout-fcgi check" in check and "Type=oneshot" in check
+
+
+def test_the_check_unit_verifies_cleanly(tmp_path):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze not found")
+    from deployment import BINARY
+
+    for name in ("logout-fcgi.service", "logout-fcgi.socket", "logout-fcgi-check.service"):
+        text = (REPO / "systemd" / name).read_text()
+        (tmp_path / name).write_text(re.sub(r"(?m)^ExecStart=/usr/bin/logout-fcgi", f"ExecStart={BINARY}", text))
+
+    result = subprocess.run(["systemd-analyze", "verify", "--man=no", "logout-fcgi-check.service"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == "", result.stdout + result.stderr
