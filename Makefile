@@ -9,7 +9,7 @@ DEB := dist/logout-fcgi_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null
 # The Swift runtime linked in: the host needs no Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release run test no-icu allocations allocation-thresholds fuzz bench deb clean
+.PHONY: all build release run test no-icu allocations allocation-thresholds fuzz bench deb lint-deb clean
 
 all: build
 
@@ -24,13 +24,14 @@ run:
 	scripts/dev-run.sh
 
 # Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), the release binary
-# without ICU, then the allocation budget; any failure fails make.
+# without ICU, the allocation budget, then lintian on the package; any failure fails make.
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
 	$(MAKE) --no-print-directory no-icu
 	scripts/check-allocations.sh
+	$(MAKE) lint-deb
 
 # The release binary links neither ICU nor Foundation. The same build as make deb (the deployment
 # tests make one), so after them this only inspects it.
@@ -58,10 +59,18 @@ fuzz: build
 bench:
 	scripts/bench.sh $(BENCH_ARGS)
 
-# dist/logout-fcgi_<version>_<arch>.deb: the release binary, the systemd units, the nginx files.
+# dist/logout-fcgi_<version>_<arch>.deb: the release binary, its manual page, the systemd units, the
+# nginx files, the copyright and changelog.
 deb:
 	$(SWIFT) build $(RELEASE_FLAGS) --product logout-fcgi
-	scripts/build-deb.sh "$(VERSION)" "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" "$(DEB)"
+	SWIFT="$(SWIFT)" scripts/build-man.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" dist/logout-fcgi.8
+	scripts/build-deb.sh "$(VERSION)" "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/logout-fcgi" \
+	  dist/logout-fcgi.8 "$(DEB)"
+
+# lintian on the package: any error or warning not overridden (with its reason, in
+# packaging/deb/lintian-overrides) fails; info-level hints are shown.
+lint-deb: deb
+	lintian --fail-on error,warning --display-info "$(DEB)"
 
 clean:
 	$(SWIFT) package clean

@@ -95,10 +95,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `logout-fcgi check`: the settings as a start reads them, and what they point at.
+        .target(
+            name: "ConfigurationCheck",
+            dependencies: ["FastCGI", "HTTPClient", "HTTPHeaders", "Logout", "SupabaseAuth"]
+        ),
         .executableTarget(
             name: "logout-fcgi",
             dependencies: [
                 "CMalloc",
+                "ConfigurationCheck",
                 "Logout",
                 "FastCGI",
                 "HTTPClient",
@@ -133,6 +139,7 @@ let package = Package(
             path: "Tests/GoTrueStubSupport"
         ),
         .testTarget(name: "POSIXSupportTests", dependencies: ["POSIXSupport"]),
+        .testTarget(name: "ConfigurationCheckTests", dependencies: ["ConfigurationCheck", "HTTPClient", "Logout"]),
         .testTarget(
             name: "FastCGITests",
             dependencies: [

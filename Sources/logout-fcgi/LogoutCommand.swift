@@ -21,9 +21,11 @@ struct LogoutCommand: AsyncParsableCommand {
             overrides it. Secrets (SUPABASE_ANON_KEY, SUPABASE_JWT_SECRET, LOGOUT_CSRF_SECRET) are never \
             flags, since ps shows every process's arguments: set them in the environment, or in a file that \
             NAME_FILE or its flag names (systemd credentials). A missing or malformed setting stops \
-            start-up with one line naming it and exit code 78.
+            start-up with one line naming it and exit code 78. `logout-fcgi check` tries the settings without \
+            serving.
             """,
-        version: Version.current)
+        version: Version.current,
+        subcommands: [CheckCommand.self])
 
     @OptionGroup var settings: SettingOptions
 

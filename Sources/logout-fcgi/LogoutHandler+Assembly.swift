@@ -9,21 +9,8 @@ extension LogoutHandler {
     static func assemble(
         _ configuration: LogoutConfiguration, http: HTTPClient, metrics: LogoutMetrics, logger: Logger
     ) async throws(StartupFailure) -> LogoutHandler {
-        var jwks: JWKSSource?
-        if let file = configuration.jwksFile {
-            jwks = .file(path: file)
-        } else if let url = configuration.jwksURL {
-            jwks = .fetched(from: url, apiKey: configuration.anonKey, http: http, timeout: configuration.upstreamTimeout)
-        }
-        let issuer: IssuerRule
-        switch configuration.jwtIssuer {
-        case .fixed(let value): issuer = .fixed(value)
-        case .unchecked: issuer = .unchecked
-        case .discovered:
-            issuer = .discovered(
-                supabaseURL: configuration.supabaseURL, apiKey: configuration.anonKey, http: http,
-                timeout: configuration.upstreamTimeout)
-        }
+        let jwks = jwksSource(configuration, http: http)
+        let issuer = issuerRule(configuration, http: http)
         let verifier: TokenVerifier
         do {
             verifier = try await TokenVerifier(
@@ -39,5 +26,28 @@ extension LogoutHandler {
             http: http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
             timeout: configuration.upstreamTimeout, userAgent: Version.userAgent, logger: logger)
         return LogoutHandler(configuration: configuration, verifier: verifier, revoker: revoker)
+    }
+
+    /// Where the token keys come from: `SUPABASE_JWKS_FILE`, else the JWKS URL; nil when turned off.
+    /// `check` loads the same source.
+    static func jwksSource(_ configuration: LogoutConfiguration, http: HTTPClient) -> JWKSSource? {
+        if let file = configuration.jwksFile { return .file(path: file) }
+        if let url = configuration.jwksURL {
+            return .fetched(from: url, apiKey: configuration.anonKey, http: http, timeout: configuration.upstreamTimeout)
+        }
+        return nil
+    }
+
+    /// How a token's `iss` is checked: `LOGOUT_JWT_ISSUER`, not at all, or against the issuer Supabase
+    /// Auth's openid-configuration names. `check` uses the same rule.
+    static func issuerRule(_ configuration: LogoutConfiguration, http: HTTPClient) -> IssuerRule {
+        switch configuration.jwtIssuer {
+        case .fixed(let value): .fixed(value)
+        case .unchecked: .unchecked
+        case .discovered:
+            .discovered(
+                supabaseURL: configuration.supabaseURL, apiKey: configuration.anonKey, http: http,
+                timeout: configuration.upstreamTimeout)
+        }
     }
 }

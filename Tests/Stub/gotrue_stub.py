@@ -2,7 +2,8 @@
 """A local stand-in for Supabase Auth (GoTrue) used by the tests.
 
 Two listeners:
-  * the public API (what SUPABASE_URL points at): logout, the refresh-token grant and the JWKS,
+  * the public API (what SUPABASE_URL points at): logout, the refresh-token grant, the JWKS and the
+    public settings,
     answering like supabase/auth behind the hosted gateway;
   * the admin API: creates users and sessions, injects faults, reports the requests seen.
 
@@ -541,6 +542,15 @@ REFRESH_ERRORS = {
     "bad_jwt": "invalid JWT: unable to parse or verify signature, " + TOKEN_EXPIRED,
 }
 
+PUBLIC_SETTINGS = {
+    "external": {"email": True, "phone": False, "anonymous_users": False},
+    "disable_signup": False,
+    "mailer_autoconfirm": False,
+    "phone_autoconfirm": False,
+    "sms_provider": "",
+    "saml_enabled": False,
+}
+
 FAULT_ERRORS = {
     429: ("over_request_rate_limit", "Request rate limit reached"),
 }
@@ -616,6 +626,11 @@ class PublicHandler(Handler):
         if path == "/auth/v1/logout" and method == "POST":
             if self.gateway_allows():
                 self.logout(params)
+            return
+        if path == "/auth/v1/settings" and method == "GET":
+            # GoTrue's public settings (internal/api/settings.go), behind the gateway's key check.
+            if self.gateway_allows():
+                self.send_json(200, PUBLIC_SETTINGS)
             return
         if path == "/auth/v1/token" and method == "POST":
             if self.gateway_allows():

@@ -433,6 +433,15 @@ def test_es256_tokens_verify_against_the_jwks(stub):
     assert stub.logout(token)[0] == 204
 
 
+def test_public_settings_sit_behind_the_gateways_key_check(stub):
+    status, _, settings = stub.public_call("GET", "/auth/v1/settings", headers={"apikey": ANON_KEY})
+    assert status == 200 and settings["external"]["email"] is True
+
+    status, headers, body = stub.public_call("GET", "/auth/v1/settings", headers={"apikey": "wrong"})
+    assert (status, body["message"]) == (401, "Invalid API key")
+    assert "x-sb-error-code" not in {name.lower() for name in headers}
+
+
 def test_jwks_carries_gotrues_cache_control(stub):
     status, headers, jwks = stub.public_call("GET", "/auth/v1/.well-known/jwks.json")
 
