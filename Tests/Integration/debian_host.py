@@ -16,7 +16,7 @@ from pathlib import Path
 from deployment import REPO, poll
 
 SUITE = "bookworm"
-PACKAGES = ("systemd", "systemd-sysv", "dbus", "nginx-light", "curl", "ca-certificates")
+PACKAGES = ("systemd", "systemd-sysv", "dbus", "nginx-light", "curl", "ca-certificates", "man-db")
 # Copied from this machine's apt configuration: a mirror that serves a snapshot of the archive has
 # Release files past their Valid-Until date.
 APT_OPTIONS = ('Acquire::Check-Valid-Until "false"', 'Acquire::Check-Date "false"')

@@ -26,7 +26,11 @@ SERVICE, SOCKET = "logout-fcgi.service", "logout-fcgi.socket"
 EX_CONFIG = 78
 MAX_EXPOSURE = 2.0
 DYNAMIC_UIDS = range(61184, 65520)  # systemd's range for DynamicUser=
+CHECK = "logout-fcgi-check.service"
+EX_UNAVAILABLE = 69
 INSTALLED = ("/usr/bin/logout-fcgi", "/lib/systemd/system/logout-fcgi.service", "/lib/systemd/system/logout-fcgi.socket",
+             "/lib/systemd/system/logout-fcgi-check.service", "/usr/share/man/man8/logout-fcgi.8.gz",
+             "/usr/share/doc/logout-fcgi/copyright", "/usr/share/doc/logout-fcgi/changelog.gz",
              "/etc/logout-fcgi/env", "/etc/nginx/conf.d/logout-fcgi.conf", "/etc/nginx/snippets/logout-fcgi.conf")
 SITE = "/etc/nginx/sites-available/logout-example"
 CA_FILE = "/etc/logout-fcgi/supabase-ca.pem"
@@ -197,6 +201,61 @@ def test_reload_and_restart_under_load_lose_no_request(debian, stub):
     assert_nothing_lost(outcomes, stub, at_least=80)
     assert main_pid(host) != before
     assert '"message":"settings reloaded"' in journal(host, f"_PID={before}")
+
+
+def run_check_unit(host: DebianHost) -> tuple[int, str]:
+    """`systemctl start logout-fcgi-check.service` as the README says; its exit status and its lines."""
+    since = host.run("date", "+@%s").stdout.strip()
+    host.run("systemctl", "reset-failed", CHECK, check=False)
+    started = host.run("systemctl", "start", CHECK, check=False)
+    lines = host.run("journalctl", "-u", CHECK, "-o", "cat", "--no-pager", "--since", since).stdout
+    status = int(host.unit_property(CHECK, "ExecMainStatus"))
+    assert (started.returncode == 0) == (status == 0), lines
+    return status, lines
+
+
+def test_check_passes_as_the_service_runs_after_configuring(debian):
+    host, _, _ = debian
+
+    status, lines = run_check_unit(host)
+
+    assert status == 0, lines
+    for check in ("settings", "reachable", "TLS", "apikey", "keys", "issuer"):
+        assert re.search(rf"^{check} +ok ", lines, re.M), lines
+    assert re.search(r"^listen +ok +the socket systemd passed \(LISTEN_FDS\)$", lines, re.M), lines
+    # What systemd-run passes through, for scripts.
+    piped = host.run("systemd-run", "--quiet", "--pipe", "--wait", "-p", "DynamicUser=yes",
+                     "-p", "EnvironmentFile=-/etc/logout-fcgi/env",
+                     "-p", "LoadCredential=supabase-anon-key:/etc/logout-fcgi/credentials/supabase-anon-key",
+                     "-p", "LoadCredential=supabase-jwt-secret:/etc/logout-fcgi/credentials/supabase-jwt-secret",
+                     "-p", "SupplementaryGroups=www-data", "-E", "LOGOUT_LISTEN=unix:/run/logout-fcgi/fcgi.sock",
+                     "/usr/bin/logout-fcgi", "check", check=False)
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    assert re.search(r"^listen +ok .*held by a running FastCGI responder", piped.stdout, re.M), piped.stdout
+
+
+def test_check_names_a_refused_key_and_fails_the_unit_with_69(debian, stub):
+    host, _, _ = debian
+    key = "/etc/logout-fcgi/credentials/supabase-anon-key"
+    host.put(key, "anon-" + "0" * 40, mode=0o600)
+    try:
+        status, lines = run_check_unit(host)
+    finally:
+        host.put(key, stub.anon_key, mode=0o600)
+
+    assert status == EX_UNAVAILABLE, lines
+    assert re.search(r"^apikey +FAIL +apikey refused: 401 Invalid API key$", lines, re.M), lines
+    assert re.search(r"^settings +ok ", lines, re.M), lines
+
+
+def test_man_logout_fcgi_documents_settings_exit_status_files_and_signals(debian):
+    host, _, _ = debian
+
+    page = host.run("man", "logout-fcgi", env={"MANWIDTH": "100"}).stdout
+
+    for text in ("logout-fcgi", "SUPABASE_URL", "SUPABASE_ANON_KEY", "LOGOUT_LISTEN", "check", "EXIT STATUS", "78",
+                 "/etc/logout-fcgi/env", "/etc/nginx/snippets/logout-fcgi.conf", "supabase-jwt-secret", "SIGHUP", "SIGTERM"):
+        assert text in page, text
 
 
 def test_a_broken_setting_stops_the_unit_with_78_and_an_error_line_naming_it(debian, stub):
