@@ -74,8 +74,18 @@ import Testing
     @Test func clientErrorsNameTheCheckThatFailed() {
         #expect(TransferFailure(.couldNotConnect) == .unreachable("no connection: the name did not resolve, no route, or refused"))
         #expect(TransferFailure(.timedOut) == .unreachable("no answer within the timeout"))
-        #expect(TransferFailure(.other(curlCode: 60)) == .tls("the certificate does not verify (an unknown CA, another host name, or expired)"))
-        #expect(TransferFailure(.other(curlCode: 35)) == .tls("the TLS handshake failed (protocol or cipher mismatch, or not a TLS server)"))
+        #expect(
+            TransferFailure(.tlsUnknownCA)
+                == .tls(
+                    "TLS: the server's certificate is not signed by a trusted certificate authority (system bundle plus SUPABASE_CA_FILE) (tls_unknown_ca)"
+                ))
+        #expect(
+            TransferFailure(.tlsCertificateExpired)
+                == .tls("TLS: the server's certificate has expired or is not valid yet (tls_certificate_expired)"))
+        #expect(
+            TransferFailure(.tlsHandshakeFailed)
+                == .tls(
+                    "TLS: the handshake failed (no common protocol version or cipher, or the connection broke) (tls_handshake_failed)"))
         #expect(TransferFailure(.connectionReset) == .broken("the exchange failed (connection_reset)"))
     }
 }

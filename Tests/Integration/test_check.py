@@ -194,7 +194,7 @@ def test_a_certificate_that_does_not_verify_fails_tls_with_69(stub, tmp_path):
 
     assert code == 69, out
     assert lines["reachable"] == ("ok", f"{url} accepted a connection")
-    assert lines["TLS"][0] == "FAIL" and "certificate does not verify" in lines["TLS"][1], out
+    assert lines["TLS"][0] == "FAIL" and "(tls_unknown_ca)" in lines["TLS"][1], out
     assert lines["apikey"][0] == "skip"
 
 
