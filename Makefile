@@ -27,7 +27,10 @@ run:
 # without ICU, the allocation budget, then lintian on the package; any failure fails make.
 test:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	# The transport's and systemd's timing tests alone first: beside the suites that start dozens of
+	# stand-in processes at once, a 2-core machine starves their event loops past every limit.
+	$(SWIFT) test --skip-build --filter '^(FastCGITests|SystemdTests)\.'
+	$(SWIFT) test --skip-build --skip '^(FastCGITests|SystemdTests)\.'
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
 	$(MAKE) --no-print-directory no-icu
 	scripts/check-allocations.sh
