@@ -39,6 +39,16 @@ static inline CURLcode logout_curl_easy_setopt_callback(CURL *handle, CURLoption
     return curl_easy_setopt(handle, option, value);
 }
 
+// CURLOPT_PREREQFUNCTION: the transfer has its connection and is about to send its request; the connection's
+// addresses and ports. Return CURL_PREREQFUNC_OK to go on.
+typedef int (*logout_curl_prereq_callback)(
+    void *clientp, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port, int conn_local_port);
+
+static inline CURLcode logout_curl_easy_setopt_prereq_callback(
+    CURL *handle, CURLoption option, logout_curl_prereq_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 static inline CURLMcode logout_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }

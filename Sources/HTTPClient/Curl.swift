@@ -10,6 +10,7 @@ enum Curl {
     typealias DataCallback = logout_curl_data_callback
     typealias SocketCallback = logout_curl_socket_callback
     typealias TimerCallback = logout_curl_timer_callback
+    typealias PrereqCallback = logout_curl_prereq_callback
 
     /// `curl_global_init(CURL_GLOBAL_ALL)`, run once per process before the first handle.
     static let globalInitError: CurlError? = {
@@ -74,6 +75,11 @@ enum Curl {
     /// `curl_easy_setopt` with a write or header callback.
     static func setOption(_ easy: Easy, _ option: CURLoption, callback value: DataCallback) throws(CurlError) {
         try check(logout_curl_easy_setopt_callback(easy, option, value))
+    }
+
+    /// `curl_easy_setopt(CURLOPT_PREREQFUNCTION)`.
+    static func setOption(_ easy: Easy, _ option: CURLoption, prereqCallback value: PrereqCallback) throws(CurlError) {
+        try check(logout_curl_easy_setopt_prereq_callback(easy, option, value))
     }
 
     /// `curl_easy_setopt` with a `struct curl_blob` libcurl does not copy (`CURLOPT_CAINFO_BLOB`): `bytes` must

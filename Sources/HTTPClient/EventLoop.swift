@@ -31,6 +31,12 @@ final class EventLoop: @unchecked Sendable {
     private var active: [Curl.Easy: Transfer] = [:]
     private var activeByTicket: [UInt64: Curl.Easy] = [:]
     private var idleHandles: [Curl.Easy] = []
+    /// By origin (`scheme://host:port` as the URL spells it).
+    private var admissions: [String: OriginAdmission] = [:]
+    /// The earliest deadline of a transfer waiting in an origin's queue, when one may be waiting.
+    private var earliestQueuedDeadline: UInt64?
+    // Reused by `failExpiredQueuedTransfers`, so it allocates nothing once warm.
+    private var expiredTransfers: [Transfer] = []
     // Swapped with the inbox's queues each iteration, so taking them allocates nothing.
     private var submissions: [Submission] = []
     private var cancellations: [UInt64] = []
@@ -82,7 +88,11 @@ final class EventLoop: @unchecked Sendable {
     /// lets libcurl act on what happened and completes the transfers that finished.
     private func waitAndAct() throws {
         let watch = multi.watch
-        let timeout = watch.waitTimeout(now: MonotonicClock.nanoseconds(), limit: Self.pollIntervalMilliseconds)
+        var timeout = watch.waitTimeout(now: MonotonicClock.nanoseconds(), limit: Self.pollIntervalMilliseconds)
+        if let deadline = earliestQueuedDeadline {
+            let now = MonotonicClock.nanoseconds()
+            timeout = deadline <= now ? 0 : Int32(min(UInt64(timeout), (deadline - now + 999_999) / 1_000_000))
+        }
         let ready = try watch.epoll.wait(timeoutMilliseconds: timeout)
         for index in 0..<ready {
             let (token, events) = watch.epoll.event(at: index)
@@ -99,6 +109,10 @@ final class EventLoop: @unchecked Sendable {
         while let (easy, result) = Curl.multiNextDone(multi.pointer) {
             finish(easy: easy, result: result)
         }
+        if let deadline = earliestQueuedDeadline, deadline <= MonotonicClock.nanoseconds() {
+            failExpiredQueuedTransfers()
+        }
+        admitQueuedTransfers()
         if let failure = watch.takeRegistrationFailure() { throw failure }
     }
 
@@ -121,30 +135,105 @@ final class EventLoop: @unchecked Sendable {
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes)
         do throws(HTTPClientError) {
             try transfer.configure(for: submission.request, timeout: submission.timeout, defaults: defaults)
-            do { try Curl.multiAdd(multi.pointer, easy) } catch { throw HTTPClientError(transferFailure: error) }
         } catch {
-            if error.isSetupFailure {
-                logger.error(
-                    "libcurl refused an option while setting up a request: a bug in the HTTP client, not in the settings",
-                    metadata: ["http.error": "\(error)", "curl.code": "\(error.curlCode ?? 0)"])
-            }
+            reportSetupFailure(error)
             complete(transfer, with: .failure(error))
             return
         }
+        let admission = admission(forOrigin: Self.origin(of: submission.request.url))
+        transfer.admission = admission
         active[easy] = transfer
         activeByTicket[transfer.ticket.id] = easy
+        if !admission.hasQueued && admission.canAdmit {
+            addToMultiHandle(transfer)
+        } else {
+            admission.enqueue(transfer)
+            earliestQueuedDeadline = min(earliestQueuedDeadline ?? .max, transfer.deadlineNanoseconds)
+        }
+    }
+
+    private func admission(forOrigin origin: String) -> OriginAdmission {
+        if let known = admissions[origin] { return known }
+        let admission = OriginAdmission(streamsPerConnection: configuration.maxConcurrentStreams)
+        admissions[origin] = admission
+        return admission
+    }
+
+    /// `scheme://authority` of `url`: the part before the path, query or fragment.
+    static func origin(of url: String) -> String {
+        let bytes = url.utf8
+        guard let schemeEnd = bytes.firstRange(of: "://".utf8)?.upperBound else { return url }
+        let end = bytes[schemeEnd...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        return String(url[..<(end ?? bytes.endIndex)])
+    }
+
+    /// Hands the transfer to libcurl with what is left of its timeout; fails it when libcurl refuses.
+    private func addToMultiHandle(_ transfer: Transfer) {
+        do {
+            try transfer.setRemainingTimeouts(now: MonotonicClock.nanoseconds(), connectTimeout: defaults.connectTimeout)
+            try Curl.multiAdd(multi.pointer, transfer.easy)
+        } catch {
+            let failure = HTTPClientError(transferFailure: error)
+            reportSetupFailure(failure)
+            forget(transfer)
+            complete(transfer, with: .failure(failure))
+            return
+        }
+        transfer.isInMultiHandle = true
+        transfer.admission?.transferAdmitted()
+    }
+
+    /// Moves queued transfers into libcurl as far as their origins' connections can take them.
+    private func admitQueuedTransfers() {
+        for admission in admissions.values where admission.hasQueued {
+            while admission.canAdmit, let transfer = admission.dequeue() {
+                // A transfer cancelled while queued is already completed; its handle may serve another one now.
+                guard active[transfer.easy] === transfer else { continue }
+                addToMultiHandle(transfer)
+            }
+        }
+    }
+
+    /// Fails every queued transfer whose deadline has passed with `.timedOut`, as libcurl would have.
+    private func failExpiredQueuedTransfers() {
+        let now = MonotonicClock.nanoseconds()
+        var earliest: UInt64?
+        for admission in admissions.values where admission.hasQueued {
+            admission.removeQueued(
+                where: { [active] transfer in active[transfer.easy] !== transfer || transfer.deadlineNanoseconds <= now },
+                into: &expiredTransfers)
+            admission.forEachQueued { earliest = min(earliest ?? .max, $0.deadlineNanoseconds) }
+        }
+        earliestQueuedDeadline = earliest
+        for transfer in expiredTransfers where active[transfer.easy] === transfer {
+            forget(transfer)
+            complete(transfer, with: .failure(.timedOut))
+        }
+        expiredTransfers.removeAll(keepingCapacity: true)
+    }
+
+    private func forget(_ transfer: Transfer) {
+        active[transfer.easy] = nil
+        activeByTicket[transfer.ticket.id] = nil
+    }
+
+    private func reportSetupFailure(_ error: HTTPClientError) {
+        guard error.isSetupFailure else { return }
+        logger.error(
+            "libcurl refused an option while setting up a request: a bug in the HTTP client, not in the settings",
+            metadata: ["http.error": "\(error)", "curl.code": "\(error.curlCode ?? 0)"])
     }
 
     private func cancel(id: UInt64) {
         guard let easy = activeByTicket.removeValue(forKey: id), let transfer = active.removeValue(forKey: easy)
         else { return }
-        complete(transfer, with: .failure(.cancelled), recycling: detach(easy))
+        complete(transfer, with: .failure(.cancelled), recycling: detach(transfer))
     }
 
     private func finish(easy: Curl.Easy, result: CURLcode) {
         guard let transfer = active.removeValue(forKey: easy) else { return }
         activeByTicket[transfer.ticket.id] = nil
-        complete(transfer, with: response(of: transfer, result: result), recycling: detach(easy))
+        complete(transfer, with: response(of: transfer, result: result), recycling: detach(transfer))
     }
 
     private func response(of transfer: Transfer, result: CURLcode) -> Result<HTTPResponse, HTTPClientError> {
@@ -163,11 +252,14 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Takes the easy handle out of the multi handle; false (logged) when libcurl refused, and the handle must
-    /// then not be reused or freed.
-    private func detach(_ easy: Curl.Easy) -> Bool {
+    /// Takes the transfer's easy handle out of the multi handle, if it is in; false (logged) when libcurl refused,
+    /// and the handle must then not be reused or freed.
+    private func detach(_ transfer: Transfer) -> Bool {
+        guard transfer.isInMultiHandle else { return true }
+        transfer.isInMultiHandle = false
+        transfer.admission?.transferEnded(startedOnLocalPort: transfer.startedOnLocalPort)
         do {
-            try Curl.multiRemove(multi.pointer, easy)
+            try Curl.multiRemove(multi.pointer, transfer.easy)
             return true
         } catch {
             logger.error("libcurl would not release a finished transfer", metadata: ["http.error": "\(error)"])
@@ -207,8 +299,8 @@ final class EventLoop: @unchecked Sendable {
         for submission in leftovers {
             submission.continuation.resume(returning: .failure(.shutdown))
         }
-        for (easy, transfer) in active {
-            complete(transfer, with: .failure(.shutdown), recycling: detach(easy))
+        for transfer in active.values {
+            complete(transfer, with: .failure(.shutdown), recycling: detach(transfer))
         }
         active.removeAll()
         activeByTicket.removeAll()

@@ -33,6 +33,8 @@ extension Transfer {
             try Curl.setOption(easy, CURLOPT_HEADERFUNCTION, callback: Self.headerCallback)
             try Curl.setOption(easy, CURLOPT_HEADERDATA, pointer: userData)
             try Curl.setOption(easy, CURLOPT_ERRORBUFFER, pointer: errorBuffer)
+            try Curl.setOption(easy, CURLOPT_PREREQFUNCTION, prereqCallback: Self.prereqCallback)
+            try Curl.setOption(easy, CURLOPT_PREREQDATA, pointer: userData)
         } catch {
             throw .setupFailed(curlCode: error.easyCode?.rawValue ?? CURLE_OUT_OF_MEMORY.rawValue)
         }
@@ -57,10 +59,16 @@ extension Transfer {
         try Curl.setOption(easy, CURLOPT_TCP_KEEPINTVL, 15)
         try Curl.setOption(easy, CURLOPT_MAXAGE_CONN, Int(defaults.maxIdleConnectionAge.components.seconds))
         try Curl.setOption(easy, CURLOPT_FOLLOWLOCATION, 0)
-        let timeoutMilliseconds = Self.milliseconds(timeout)
-        try Curl.setOption(easy, CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
-        try Curl.setOption(
-            easy, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMilliseconds, Self.milliseconds(defaults.connectTimeout)))
+        // The timeouts themselves are set as the transfer enters the multi handle, which may be later.
+        deadlineNanoseconds = MonotonicClock.nanoseconds() &+ UInt64(Self.milliseconds(timeout)) &* 1_000_000
+    }
+
+    /// Sets the whole transfer's timeout (and the connect timeout, capped by it) to what is left of its deadline
+    /// at `now`, at least 1 ms: libcurl counts both from the moment the handle enters the multi handle.
+    func setRemainingTimeouts(now: UInt64, connectTimeout: Duration) throws(CurlError) {
+        let remaining = Int(max(1, ((deadlineNanoseconds > now ? deadlineNanoseconds - now : 0) + 999_999) / 1_000_000))
+        try Curl.setOption(easy, CURLOPT_TIMEOUT_MS, remaining)
+        try Curl.setOption(easy, CURLOPT_CONNECTTIMEOUT_MS, min(remaining, Self.milliseconds(connectTimeout)))
     }
 
     /// Peer and host name always verified, TLS 1.2 at least; there is no switch to turn either off.

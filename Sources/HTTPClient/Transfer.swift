@@ -1,5 +1,6 @@
 import CCurl
 import HTTPHeaders
+import POSIXSupport
 
 /// One transfer on the event-loop thread: its easy handle, the header list it sends, and the response as it arrives.
 ///
@@ -11,6 +12,14 @@ final class Transfer {
     var headerList: Curl.HeaderList?
     /// `CURLOPT_ERRORBUFFER`: libcurl's message for a failed transfer, which tells certificate failures apart.
     let errorBuffer = UnsafeMutableRawPointer.allocate(byteCount: Int(CURL_ERROR_SIZE), alignment: 1)
+    /// Monotonic nanoseconds by which the whole transfer must be done; set by `configure`.
+    var deadlineNanoseconds: UInt64 = 0
+    /// Paces this transfer's origin into libcurl; set as the loop takes the transfer on.
+    var admission: OriginAdmission?
+    /// Added to the multi handle (not waiting in its origin's queue).
+    var isInMultiHandle = false
+    /// The local port of the connection libcurl started the transfer on (`CURLOPT_PREREQFUNCTION`); nil before.
+    private(set) var startedOnLocalPort: Int32?
 
     private let maxBodyBytes: Int
     private let maxHeaderBytes: Int
@@ -89,6 +98,19 @@ extension Transfer {
         let transfer = Unmanaged<Transfer>.fromOpaque(userData!).takeUnretainedValue()
         let chunk = UnsafeRawBufferPointer(start: data, count: size * count)
         return transfer.receiveBody(chunk) ? size * count : 0
+    }
+
+    /// `CURLOPT_PREREQFUNCTION`: the transfer named by the user-data pointer has a connection and sends its request.
+    static let prereqCallback: Curl.PrereqCallback = { userData, _, _, _, localPort in
+        let transfer = Unmanaged<Transfer>.fromOpaque(userData!).takeUnretainedValue()
+        if let previousPort = transfer.startedOnLocalPort {
+            // libcurl retries a request whose reused connection turned out dead on another one.
+            transfer.admission?.transferEnded(startedOnLocalPort: previousPort)
+            transfer.admission?.transferAdmitted()
+        }
+        transfer.startedOnLocalPort = localPort
+        transfer.admission?.transferStarted(onLocalPort: localPort)
+        return CURL_PREREQFUNC_OK
     }
 
     /// `CURLOPT_HEADERFUNCTION`: one header line goes to the transfer named by the user-data pointer.

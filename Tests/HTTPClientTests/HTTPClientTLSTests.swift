@@ -59,17 +59,11 @@ struct HTTPClientTLSTests {
             }
             let logged = front.accessLog(.http2)
             #expect(Set(logged.map(\.protocolVersion)) == ["HTTP/2.0"])
-            // Known and not fixed yet: 512 transfers started at once on a client with no connection yet get
-            // hundreds of `timed_out` and tens of connections here, while the same burst through the responder
-            // (test_upstream_tls.py) is answered on one connection. Recorded as a known issue, so this test
-            // fails once the cause is fixed and the marker must go.
-            withKnownIssue("a cold burst of 512 simultaneous transfers: timeouts and too many connections") {
-                #expect(failures.count == 0, "failures: \(Set(failures))")
-                #expect(results.filter { (try? $0.get()) == 403 }.count == 1000)
-                #expect(logged.count == 1000)
-                let connections = Set(logged.map(\.connection))
-                #expect(connections.count <= 8, "\(connections.count) connections")
-            }
+            #expect(failures.count == 0, "failures: \(Set(failures))")
+            #expect(results.filter { (try? $0.get()) == 403 }.count == 1000)
+            #expect(logged.count == 1000)
+            let connections = Set(logged.map(\.connection))
+            #expect(connections.count <= 8, "\(connections.count) connections")
         }
     }
 

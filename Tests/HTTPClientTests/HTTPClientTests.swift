@@ -105,6 +105,26 @@ struct HTTPClientTests {
         }
     }
 
+    @Test func aTransferQueuedBehindAConnectionStillBeingSetUpTimesOutOnItsOwnDeadline() async throws {
+        // The first transfer opens a connection whose TLS handshake never finishes; the second waits in the
+        // client for that connection and must fail at its own (short) deadline, not when the first gives up.
+        let listener = try SilentListener()
+        let http = try Self.client(.init(connectTimeout: .seconds(60)))
+        defer { http.shutdown() }
+        let request = HTTPRequest(method: "GET", url: "https://127.0.0.1:\(listener.port)/")
+        let opener = Task { await http.send(request, timeout: .seconds(30)) }
+        try await waitUntil { listener.acceptWaiting() == 1 }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let queued = await http.send(request, timeout: .milliseconds(300))
+        let waited = clock.now - start
+
+        #expect(queued == .failure(.timedOut))
+        #expect(waited < .seconds(20), "waited \(waited)")
+        opener.cancel()
+        #expect(await opener.value == .failure(.cancelled))
+    }
+
     @Test func reportsAResetAsConnectionReset() async throws {
         try await StubFixture.with { fixture in
             try await fixture.addFault(.reset(times: 1))
