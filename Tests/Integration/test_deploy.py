@@ -223,15 +223,6 @@ def test_check_passes_as_the_service_runs_after_configuring(debian):
     for check in ("settings", "reachable", "TLS", "apikey", "keys", "issuer"):
         assert re.search(rf"^{check} +ok ", lines, re.M), lines
     assert re.search(r"^listen +ok +the socket systemd passed \(LISTEN_FDS\)$", lines, re.M), lines
-    # What systemd-run passes through, for scripts.
-    piped = host.run("systemd-run", "--quiet", "--pipe", "--wait", "-p", "DynamicUser=yes",
-                     "-p", "EnvironmentFile=-/etc/logout-fcgi/env",
-                     "-p", "LoadCredential=supabase-anon-key:/etc/logout-fcgi/credentials/supabase-anon-key",
-                     "-p", "LoadCredential=supabase-jwt-secret:/etc/logout-fcgi/credentials/supabase-jwt-secret",
-                     "-p", "SupplementaryGroups=www-data", "-E", "LOGOUT_LISTEN=unix:/run/logout-fcgi/fcgi.sock",
-                     "/usr/bin/logout-fcgi", "check", check=False)
-    assert piped.returncode == 0, piped.stdout + piped.stderr
-    assert re.search(r"^listen +ok .*held by a running FastCGI responder", piped.stdout, re.M), piped.stdout
 
 
 def test_check_names_a_refused_key_and_fails_the_unit_with_69(debian, stub):
