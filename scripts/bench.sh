@@ -125,6 +125,11 @@ location = /auth/v1/.well-known/jwks.json {
   add_header Cache-Control "public, max-age=600";
   return 200 '{"keys":[]}';
 }
+# The issuer Supabase Auth names, the one the tokens carry (the plain URL's).
+location = /auth/v1/.well-known/openid-configuration {
+  add_header Cache-Control "public, max-age=600";
+  return 200 '{"issuer":"$STUB_URL/auth/v1","jwks_uri":"$STUB_URL/auth/v1/.well-known/jwks.json"}';
+}
 location = /ready { return 204; }
 location / { return 404; }
 EOF
