@@ -143,16 +143,8 @@ final class IssuerDiscovery: Sendable {
 
     /// Fetches each time the schedule says so; holds the discovery only while a fetch runs.
     private func startScheduledRefresh() -> Task<Void, Never> {
-        let sleep = self.sleep
-        return Task { [weak self] in
-            while let delay = self?.delayUntilScheduledFetch() {
-                do {
-                    try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
-                } catch {
-                    return
-                }
-                await self?.fetchShared()
-            }
-        }
+        ScheduledRefresh.start(
+            sleep: sleep, delaySeconds: { [weak self] in self?.delayUntilScheduledFetch() },
+            fetch: { [weak self] in await self?.fetchShared() })
     }
 }

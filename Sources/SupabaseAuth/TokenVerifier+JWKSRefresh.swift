@@ -79,16 +79,8 @@ extension TokenVerifier {
     /// The task holds the verifier only while a fetch runs, so a verifier replaced on reload ends
     /// its task from `deinit` instead of living on in it.
     func startScheduledRefresh() -> Task<Void, Never> {
-        let sleep = self.sleep
-        return Task { [weak self] in
-            while let delay = self?.delayUntilScheduledFetch() {
-                do {
-                    try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
-                } catch {
-                    return
-                }
-                await self?.sharedFetch(if: { _ in true })
-            }
-        }
+        ScheduledRefresh.start(
+            sleep: sleep, delaySeconds: { [weak self] in self?.delayUntilScheduledFetch() },
+            fetch: { [weak self] in await self?.sharedFetch(if: { _ in true }) })
     }
 }
