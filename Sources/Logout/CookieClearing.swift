@@ -18,6 +18,10 @@ struct CookieClearing: Sendable {
     private let secure: Bool
     private let sameSite: LogoutConfiguration.SameSite
 
+    /// Every clearing line is longer than 64 bytes (its fixed attributes alone are), so a response head
+    /// never holds more than this many; lines past it would be built only to be dropped.
+    static let chunkLinesAtMost = ResponseHead.byteLimit / 64
+
     init(configuration: LogoutConfiguration) {
         alwaysCleared = Self.unique(["sb-access-token", "sb-refresh-token", configuration.csrfCookie, configuration.cookieName])
         let sessionNames = Self.unique([configuration.cookieName, configuration.projectAuthCookieName])
@@ -44,21 +48,21 @@ struct CookieClearing: Sendable {
         }
         guard !bare.isEmpty || !chunks.isEmpty else { return alwaysClearedLines }
         chunks.sort { ($0.index, $0.stem) < ($1.index, $1.stem) }
-        return alwaysClearedLines + lines(for: bare) + lines(for: chunks.map(\.name))
+        return alwaysClearedLines + lines(for: bare) + lines(for: chunks.prefix(Self.chunkLinesAtMost).map(\.name))
     }
 
     /// Which stem `name` is, or is a chunk of (`<stem>.<decimal index>`); nil for any other cookie.
     private func stemAndChunkIndex(of name: Substring) -> (stem: Int, index: Int?)? {
-        for (position, stem) in stems.enumerated() where name.utf8.starts(with: stem.utf8) {
-            let rest = name.utf8.dropFirst(stem.utf8.count)
-            if rest.isEmpty { return (position, nil) }
-            guard rest.first == UInt8(ascii: "."), rest.count > 1, rest.count <= 9,
-                rest.dropFirst().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-            else { continue }
-            let index = rest.dropFirst().reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            return (position, index)
-        }
-        return nil
+        if let stem = stems.firstIndex(where: { $0 == name }) { return (stem, nil) }
+        // A chunk: the stem, a dot and up to 8 digits.
+        let bytes = name.utf8
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return nil }
+        let digits = bytes[bytes.index(after: dot)...]
+        guard (1...8).contains(digits.count), let index = Int(Substring(digits)), index >= 0,
+            digits.first != UInt8(ascii: "+"), digits.first != UInt8(ascii: "-"),
+            let stem = stems.firstIndex(where: { $0 == name[..<dot] })
+        else { return nil }
+        return (stem, index)
     }
 
     private func lines(for names: [String]) -> [String] {

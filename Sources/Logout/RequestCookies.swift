@@ -11,22 +11,49 @@ struct RequestCookies {
     private var laterValuesByName: [Substring: [Substring]] = [:]
 
     init(header: String?) {
-        guard let header, !header.isEmpty else { return }
-        for pair in header.split(separator: ";", omittingEmptySubsequences: true) {
-            guard let equals = pair.firstIndex(of: "=") else { continue }
-            let name = pair[..<equals].trimmingSpaces()
-            guard !name.isEmpty else { continue }
-            var value = pair[pair.index(after: equals)...].trimmingSpaces()
-            if value.count >= 2, value.first == "\"", value.last == "\"" {
-                value = value.dropFirst().dropLast()
-            }
-            if valuesByName[name] == nil {
-                valuesByName[name] = value
-                names.append(name)
-            } else {
-                laterValuesByName[name, default: []].append(value)
+        guard var header, !header.isEmpty else { return }
+        header.makeContiguousUTF8()
+        // One pass over the bytes: `;` ends a pair, its first `=` ends the name. Offsets, not the
+        // collection algorithms, keep a header of thousands of names cheap in every build.
+        header.utf8.withContiguousStorageIfAvailable { bytes in
+            var pairStart = 0
+            while pairStart < bytes.count {
+                var pairEnd = pairStart
+                var equals: Int?
+                while pairEnd < bytes.count, bytes[pairEnd] != UInt8(ascii: ";") {
+                    if equals == nil, bytes[pairEnd] == UInt8(ascii: "=") { equals = pairEnd }
+                    pairEnd += 1
+                }
+                if let equals {
+                    var value = Self.trimmed(bytes, equals + 1, pairEnd)
+                    if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
+                        value = value.lowerBound + 1..<value.upperBound - 1
+                    }
+                    add(header, name: Self.trimmed(bytes, pairStart, equals), value: value)
+                }
+                pairStart = pairEnd + 1
             }
         }
+    }
+
+    private mutating func add(_ header: String, name: Range<Int>, value: Range<Int>) {
+        guard !name.isEmpty else { return }
+        let nameText = header.substring(utf8Offsets: name)
+        let valueText = header.substring(utf8Offsets: value)
+        if valuesByName[nameText] == nil {
+            valuesByName[nameText] = valueText
+            names.append(nameText)
+        } else {
+            laterValuesByName[nameText, default: []].append(valueText)
+        }
+    }
+
+    /// `start..<end` without the spaces and tabs at either end.
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int> {
+        var (start, end) = (start, end)
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return start..<end
     }
 
     subscript(name: String) -> Substring? {
@@ -49,11 +76,9 @@ struct RequestCookies {
     }
 }
 
-extension Substring {
-    func trimmingSpaces() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
+extension String {
+    fileprivate func substring(utf8Offsets range: Range<Int>) -> Substring {
+        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        return self[start..<utf8.index(start, offsetBy: range.count)]
     }
 }

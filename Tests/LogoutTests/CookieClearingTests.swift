@@ -81,4 +81,13 @@ struct CookieClearingTests {
             for: RequestCookies(header: "sb-abcd-auth-token.0,Domain=evil=1; sb-abcd-auth-token.\u{7f}=2; sb-abcd-auth-token.1\u{301}=3"))
         #expect(lines.count == 4)
     }
+
+    @Test func chunkLinesStopAtWhatAResponseHeadCouldHold() throws {
+        let clearing = CookieClearing(configuration: try configuration())
+        let header = (0..<6000).reversed().map { "sb-abcd-auth-token.\($0)=A" }.joined(separator: "; ")
+        let lines = clearing.setCookieLines(for: RequestCookies(header: header))
+        #expect(lines.count == 4 + CookieClearing.chunkLinesAtMost)
+        #expect(lines.last == clearingLine("sb-abcd-auth-token.\(CookieClearing.chunkLinesAtMost - 1)"))
+        #expect(lines.allSatisfy { "Set-Cookie: \($0)\r\n".utf8.count > ResponseHead.byteLimit / CookieClearing.chunkLinesAtMost })
+    }
 }
