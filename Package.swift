@@ -26,7 +26,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // epoll and eventfd, which Glibc's Swift module leaves out.
+        // epoll, eventfd and memfd_create, which Glibc's Swift module leaves out.
         .systemLibrary(name: "CLinuxEvents"),
         // glibc's malloc.h, for the executable's allocator tuning (MallocArenas.swift).
         .systemLibrary(name: "CMalloc"),

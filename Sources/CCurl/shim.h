@@ -26,13 +26,6 @@ static inline CURLcode logout_curl_easy_setopt_off_t(CURL *handle, CURLoption op
     return curl_easy_setopt(handle, option, value);
 }
 
-// CURLOPT_CAINFO_BLOB and the like, without a copy (CURL_BLOB_NOCOPY): the bytes must stay as they are for as
-// long as the handle may use them, i.e. until the handle is reset or cleaned up.
-static inline CURLcode logout_curl_easy_setopt_blob_nocopy(CURL *handle, CURLoption option, const void *data, size_t length) {
-    struct curl_blob blob = { (void *)data, length, CURL_BLOB_NOCOPY };
-    return curl_easy_setopt(handle, option, &blob);
-}
-
 typedef size_t (*logout_curl_data_callback)(char *data, size_t size, size_t count, void *userdata);
 
 static inline CURLcode logout_curl_easy_setopt_callback(CURL *handle, CURLoption option, logout_curl_data_callback value) {

@@ -1,9 +1,18 @@
 #ifndef LOGOUT_CLINUXEVENTS_SHIM_H
 #define LOGOUT_CLINUXEVENTS_SHIM_H
 
-/* Glibc's Swift module leaves these two out; the transport's worker loops and the HTTP client's
-   event loop wait on epoll sets and wake each other through eventfds. */
+/* Glibc's Swift module leaves these out: the transport's worker loops and the HTTP client's event loop
+   wait on epoll sets and wake each other through eventfds; the HTTP client keeps its CA bundle in a
+   memory file. */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/memfd.h>
+
+/* memfd_create(2) with MFD_CLOEXEC; glibc declares it only under _GNU_SOURCE. */
+static inline int logout_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
+}
 
 #endif

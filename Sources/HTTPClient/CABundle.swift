@@ -1,35 +1,37 @@
 import CCurl
 import FoundationEssentials
+import POSIXSupport
 
-/// The certificate authorities handed to libcurl as `CURLOPT_CAINFO_BLOB`: the system bundle (libcurl's built-in
-/// `CURLOPT_CAINFO` default) followed by the additional ones, in memory built once.
+/// The certificate authorities trusted when more are added: the system bundle (libcurl's built-in
+/// `CURLOPT_CAINFO` default) followed by the added ones, in a memory file each handle names as `CURLOPT_CAINFO`.
 ///
-/// libcurl reads the blob without copying it, for as long as a handle uses it: the bytes live as long as this
-/// object, which the event loop keeps until every easy handle is cleaned up.
-final class CABundle: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
+/// A file name, not `CURLOPT_CAINFO_BLOB`: libcurl 7.88 copies a handle's TLS settings into a new connection
+/// candidate for every transfer and compares them with each pooled connection's, so a system-sized blob
+/// (about 200 KiB) cost a copy and several whole comparisons per request. A name is a short string to copy
+/// and compare, and the file is read only when a new connection is set up.
+final class CABundle: Sendable {
+    private let file: MemoryFile
+    /// What `CURLOPT_CAINFO` is set to.
+    let path: String
     /// Where the system bundle was read from; nil when libcurl names none or it could not be read (the CA
     /// directory libcurl was built with still applies then).
     let systemBundlePath: String?
 
-    init(adding trust: TrustedCertificates) throws(CurlError) {
+    /// Throws a ``CurlError`` when libcurl cannot be asked for its bundle, a ``SystemCallError`` when the
+    /// memory file cannot be made.
+    init(adding trust: TrustedCertificates) throws {
         var combined: [UInt8] = []
-        let path = try Self.systemBundlePath()
-        if let path, let system = try? Data(contentsOf: URL(filePath: path)) {
+        let systemPath = try Self.systemBundlePath()
+        if let systemPath, let system = try? Data(contentsOf: URL(filePath: systemPath)) {
             combined.append(contentsOf: system)
             combined.append(UInt8(ascii: "\n"))
-            systemBundlePath = path
+            systemBundlePath = systemPath
         } else {
             systemBundlePath = nil
         }
         combined.append(contentsOf: trust.pem)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: combined.count, alignment: 1)
-        combined.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        bytes = UnsafeRawBufferPointer(buffer)
-    }
-
-    deinit {
-        bytes.deallocate()
+        file = try MemoryFile(name: "supabase-ca-bundle", contents: combined)
+        path = file.path
     }
 
     /// `CURLINFO_CAINFO` of a fresh handle: the bundle libcurl would use by default.

@@ -82,12 +82,6 @@ enum Curl {
         try check(logout_curl_easy_setopt_prereq_callback(easy, option, value))
     }
 
-    /// `curl_easy_setopt` with a `struct curl_blob` libcurl does not copy (`CURLOPT_CAINFO_BLOB`): `bytes` must
-    /// stay unchanged until the handle is reset or cleaned up.
-    static func setOption(_ easy: Easy, _ option: CURLoption, blob bytes: UnsafeRawBufferPointer) throws(CurlError) {
-        try check(logout_curl_easy_setopt_blob_nocopy(easy, option, bytes.baseAddress, bytes.count))
-    }
-
     /// `curl_easy_setopt(CURLOPT_SHARE)`.
     static func setOption(_ easy: Easy, _ option: CURLoption, share value: Share) throws(CurlError) {
         try check(logout_curl_easy_setopt_pointer(easy, option, value))

@@ -32,9 +32,11 @@ public final class HTTPClient: Sendable {
             let watch = try SocketWatch(capacity: EventLoop.eventsPerWait, wakeupDescriptor: wakeup.fd)
             shared = LoopSharedState(wakeup: wakeup)
             multi = try MultiHandle(configuration: configuration, watch: watch)
-            caBundle = try configuration.additionalTrust.map { trust throws(CurlError) in try CABundle(adding: trust) }
+            caBundle = try configuration.additionalTrust.map { trust in try CABundle(adding: trust) }
         } catch let error as CurlError {
             throw HTTPClientError(transferFailure: error)
+        } catch is SystemCallError {
+            throw .tlsTrustStoreUnusable
         } catch {
             throw .other(curlCode: CURLE_FAILED_INIT.rawValue)
         }

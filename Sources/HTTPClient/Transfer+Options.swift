@@ -77,7 +77,7 @@ extension Transfer {
         try Curl.setOption(easy, CURLOPT_SSL_VERIFYHOST, 2)
         try Curl.setOption(easy, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         if let bundle = defaults.caBundle {
-            try Curl.setOption(easy, CURLOPT_CAINFO_BLOB, blob: bundle.bytes)
+            try Curl.setOption(easy, CURLOPT_CAINFO, bundle.path)
         }
     }
 
