@@ -4,20 +4,23 @@
 #
 #   scripts/bench.sh [--duration S] [--connections N] [--slow-connections N] [--delay-ms MS]
 #                    [--threads N] [--warmup S] [--scenarios ok,reject,slow,slow-tls] [--port-base P]
-#                    [--binary PATH] [--keep]
+#                    [--binary PATH] [--baseline PATH] [--runs N] [--keep]
 #
 # Scenarios: ok (valid Bearer token, 200), reject (no token, 401), slow (valid token, Supabase Auth takes
 # --delay-ms, many connections), slow-tls (the same with Supabase Auth behind TLS and HTTP/2, through a
-# second responder and nginx). Everything listens on 127.0.0.1; every wrk run stops after --duration.
-# LOGOUT_* variables in the environment reach the responder (LOGOUT_SCOPE is forced to local).
+# second responder and nginx). --baseline measures another build (e.g. an older release) beside this one
+# in ok, reject and slow, each scenario for both before the next; --runs repeats everything and prints
+# each run, then the medians and the median of each ratio. Everything listens on 127.0.0.1; every wrk
+# run stops after --duration. LOGOUT_* variables in the environment reach the responders (LOGOUT_SCOPE
+# is forced to local).
 set -euo pipefail
 SCRIPT_NAME=bench
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
 DURATION=10 CONNECTIONS=64 SLOW_CONNECTIONS=512 DELAY_MS=50 THREADS=2 WARMUP=2 PORT_BASE=18280
-SCENARIOS=ok,reject,slow,slow-tls BINARY="" KEEP=0
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+SCENARIOS=ok,reject,slow,slow-tls BINARY="" BASELINE="" RUNS=1 KEEP=0
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 positive() { [[ ${2-} =~ ^[0-9]+$ && $2 -gt 0 ]] || die "$1 needs a positive integer, got '${2-}'"; }
 while (($#)); do
   case $1 in
@@ -30,6 +33,8 @@ while (($#)); do
     --warmup) [[ ${2-} =~ ^[0-9]+$ ]] || die "--warmup needs seconds (0 for none)"; WARMUP=$2; shift 2 ;;
     --scenarios) SCENARIOS=${2-}; shift 2 ;;
     --binary) BINARY=${2-}; shift 2 ;;
+    --baseline) BASELINE=${2-}; shift 2 ;;
+    --runs) positive "$1" "${2-}"; RUNS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -44,10 +49,12 @@ require_packages nginx libnginx-mod-http-echo wrk curl python3
 ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
 [[ -f $ECHO_MODULE ]] || die "$ECHO_MODULE not found (libnginx-mod-http-echo)"
 if [[ -z $BINARY ]]; then
-  swift build -c release --product logout-fcgi
-  BINARY="$(swift build -c release --show-bin-path)/logout-fcgi"
+  # The build make release and make deb make, so that the three share one set of products.
+  swift build -c release --static-swift-stdlib --product logout-fcgi
+  BINARY="$(swift build -c release --static-swift-stdlib --show-bin-path)/logout-fcgi"
 fi
 [[ -x $BINARY ]] || die "no responder binary at $BINARY"
+[[ -z $BASELINE || -x $BASELINE ]] || die "no baseline binary at $BASELINE"
 
 # ---------------------------------------------------------------- run directory and cleanup
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/logout-fcgi-bench.XXXXXX")
@@ -65,11 +72,13 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 FRONT_PORT=$PORT_BASE STUB_PORT=$((PORT_BASE + 1)) STUB_TLS_PORT=$((PORT_BASE + 2)) FRONT_TLS_PORT=$((PORT_BASE + 3))
+FRONT_BASE_PORT=$((PORT_BASE + 4))
 FRONT_URL=http://127.0.0.1:$FRONT_PORT/api/auth/logout
+FRONT_BASE_URL=http://127.0.0.1:$FRONT_BASE_PORT/api/auth/logout
 FRONT_TLS_URL=http://127.0.0.1:$FRONT_TLS_PORT/api/auth/logout
 STUB_URL=http://127.0.0.1:$STUB_PORT
 STUB_TLS_URL=https://localhost:$STUB_TLS_PORT
-SOCKET=$RUN/fcgi.sock SOCKET_TLS=$RUN/fcgi-tls.sock
+SOCKET=$RUN/fcgi.sock SOCKET_TLS=$RUN/fcgi-tls.sock SOCKET_BASE=$RUN/fcgi-base.sock
 ANON_KEY=bench-anon-$(python3 -c 'import secrets; print(secrets.token_hex(8))')
 JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 DELAY_SECONDS=$(awk -v ms="$DELAY_MS" 'BEGIN { printf "%.3f", ms / 1000 }')
@@ -185,11 +194,11 @@ wait_for_http "$STUB_URL/ready" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.l
 # One pair against the plain stand-in, one against its TLS listener (trusting the run's CA through
 # SUPABASE_CA_FILE; the tokens name the plain URL as their issuer).
 unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL SUPABASE_CA_FILE LOGOUT_JWT_ISSUER
-start_pair() { # NAME SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID
-  local name=$1 socket=$2 port=$3
-  shift 3
+start_pair() { # NAME BINARY SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID
+  local name=$1 binary=$2 socket=$3 port=$4
+  shift 4
   start_background "$RUN/$name.log" env SUPABASE_ANON_KEY="$ANON_KEY" SUPABASE_JWT_SECRET="$JWT_SECRET" \
-    LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$socket" "$@" "$BINARY"
+    LOGOUT_SCOPE=local LOGOUT_LISTEN="unix:$socket" "$@" "$binary"
   PAIR_RESPONDER_PID=$LAST_PID
   wait_for_socket "$socket" "$PAIR_RESPONDER_PID" 15 || { show_logs "$RUN/$name.log"; die "the $name responder did not start"; }
   render_nginx "$RUN/front-$name" "127.0.0.1:$port" "$socket" || die "the rendered nginx.conf does not load"
@@ -197,12 +206,17 @@ start_pair() { # NAME SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID
   wait_for_http "http://127.0.0.1:$port/healthz" "$LAST_PID" 10 ||
     { show_logs "$RUN/front-$name/error.log" "$RUN/$name.log"; die "nginx did not come up on port $port"; }
 }
-mkdir -p "$RUN/front-plain" "$RUN/front-tls"
-start_pair plain "$SOCKET" "$FRONT_PORT" SUPABASE_URL="$STUB_URL"
+mkdir -p "$RUN/front-plain" "$RUN/front-tls" "$RUN/front-base"
+start_pair plain "$BINARY" "$SOCKET" "$FRONT_PORT" SUPABASE_URL="$STUB_URL"
 RESPONDER_PID=$PAIR_RESPONDER_PID
-start_pair tls "$SOCKET_TLS" "$FRONT_TLS_PORT" SUPABASE_URL="$STUB_TLS_URL" \
+start_pair tls "$BINARY" "$SOCKET_TLS" "$FRONT_TLS_PORT" SUPABASE_URL="$STUB_TLS_URL" \
   SUPABASE_CA_FILE="$RUN/stub/tls/ca.pem" LOGOUT_JWT_ISSUER="$STUB_URL/auth/v1"
 RESPONDER_TLS_PID=$PAIR_RESPONDER_PID
+RESPONDER_BASE_PID=""
+if [[ -n $BASELINE ]]; then
+  start_pair base "$BASELINE" "$SOCKET_BASE" "$FRONT_BASE_PORT" SUPABASE_URL="$STUB_URL"
+  RESPONDER_BASE_PID=$PAIR_RESPONDER_PID
+fi
 
 # ---------------------------------------------------------------- pre-flight: never time a broken setup
 post() { curl -s -o "$RUN/preflight.body" -w '%{http_code} %{time_total}' --max-time 10 -X POST "$@" || true; }
@@ -217,7 +231,13 @@ expect "valid token" "$(post -H "Authorization: Bearer $TOKEN_OK" "$FRONT_URL")"
 expect "no token" "$(post "$FRONT_URL")" 401 '"code":"missing_token"'
 expect "forged token" "$(post -H "Authorization: Bearer $TOKEN_FORGED" "$FRONT_URL")" 401 '"code":"invalid_token"'
 expect "valid token over TLS" "$(post -H "Authorization: Bearer $TOKEN_OK" "$FRONT_TLS_URL")" 200 '{"data":{"success":true}}'
-for url in "$FRONT_URL" "$FRONT_TLS_URL"; do
+SLOW_URLS=("$FRONT_URL" "$FRONT_TLS_URL")
+if [[ -n $BASELINE ]]; then
+  expect "valid token (baseline)" "$(post -H "Authorization: Bearer $TOKEN_OK" "$FRONT_BASE_URL")" 200 '{"data":{"success":true}}'
+  expect "no token (baseline)" "$(post "$FRONT_BASE_URL")" 401 '"code":"missing_token"'
+  SLOW_URLS+=("$FRONT_BASE_URL")
+fi
+for url in "${SLOW_URLS[@]}"; do
   result=$(post -H "Authorization: Bearer $TOKEN_SLOW" "$url")
   expect "slow token ($url)" "$result" 200 '{"data":{"success":true}}'
   elapsed_ms=$(awk -v t="${result#* }" 'BEGIN { printf "%d", t * 1000 }')
@@ -276,41 +296,96 @@ if ((WARMUP)); then
   run_wrk "$TOKEN_OK" "$CONNECTIONS" "$WARMUP" "$RUN/wrk-warmup.out"
 fi
 
-ROWS=()
-for scenario in "${SCENARIO_LIST[@]}"; do
+# measure RUN SCENARIO BUILD: one wrk run; appends the row
+# "run scenario build conns req/s p50-us p99-us non2xx sockerr peak-rss-KiB check" to $RUN/rows.
+measure() {
+  local run=$1 scenario=$2 build=$3 token connections url pid log
   case $scenario in
-    ok) token=$TOKEN_OK connections=$CONNECTIONS url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
-    reject) token="" connections=$CONNECTIONS url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
-    slow) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
-    slow-tls) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS url=$FRONT_TLS_URL pid=$RESPONDER_TLS_PID log=tls ;;
+    ok) token=$TOKEN_OK connections=$CONNECTIONS ;;
+    reject) token="" connections=$CONNECTIONS ;;
+    slow | slow-tls) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS ;;
+  esac
+  case $scenario/$build in
+    slow-tls/this) url=$FRONT_TLS_URL pid=$RESPONDER_TLS_PID log=tls ;;
+    */this) url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
+    */base) url=$FRONT_BASE_URL pid=$RESPONDER_BASE_PID log=base ;;
   esac
   settle
-  note "$scenario: $connections connections, ${DURATION}s"
-  rm -f "$RUN/rss-$scenario"
-  sample_rss "$pid" "$RUN/rss-$scenario" &
+  note "$scenario ($build): $connections connections, ${DURATION}s"
+  rm -f "$RUN/rss"
+  sample_rss "$pid" "$RUN/rss" &
   SAMPLER_PID=$!
   PIDS+=("$SAMPLER_PID")
-  run_wrk "$token" "$connections" "$DURATION" "$RUN/wrk-$scenario.out" "$url"
+  run_wrk "$token" "$connections" "$DURATION" "$RUN/wrk.out" "$url"
   stop_pid "$SAMPLER_PID"
   unset 'PIDS[-1]'
-  kill -0 "$pid" 2>/dev/null || { show_logs "$RUN/$log.log"; die "the responder died during $scenario"; }
-  grep -q '^RESULT' "$RUN/wrk-$scenario.out" || { cat "$RUN/wrk-$scenario.out" >&2; die "wrk gave no result for $scenario"; }
-  read -r _ requests micros p50 p99 non2xx socket_errors < <(grep '^RESULT' "$RUN/wrk-$scenario.out")
+  kill -0 "$pid" 2>/dev/null || { show_logs "$RUN/$log.log"; die "the $build responder died during $scenario"; }
+  grep -q '^RESULT' "$RUN/wrk.out" || { cat "$RUN/wrk.out" >&2; die "wrk gave no result for $scenario"; }
+  local requests micros p50 p99 non2xx socket_errors expected
+  read -r _ requests micros p50 p99 non2xx socket_errors < <(grep '^RESULT' "$RUN/wrk.out")
   if [[ $scenario == reject ]]; then expected=$((non2xx == requests)); else expected=$((non2xx == 0)); fi
   ((socket_errors == 0 && requests > 0)) || expected=0
-  ROWS+=("$(awk -v s="$scenario" -v c="$connections" -v n="$requests" -v d="$micros" -v a="$p50" -v b="$p99" \
-    -v x="$non2xx" -v e="$socket_errors" -v r="$(cat "$RUN/rss-$scenario" 2>/dev/null || echo 0)" \
-    -v k="$( ((expected)) && echo ok || echo UNEXPECTED)" \
-    'BEGIN { printf "%-8s %6d %10.0f %9.2fms %9.2fms %8d %8d %8.1fMiB  %s", s, c, n * 1e6 / d, a / 1000, b / 1000, x, e, r / 1024, k }')")
+  echo "$run $scenario $build $connections $(awk -v n="$requests" -v d="$micros" 'BEGIN { printf "%.0f", n * 1e6 / d }') \
+$p50 $p99 $non2xx $socket_errors $(cat "$RUN/rss" 2>/dev/null || echo 0) $( ((expected)) && echo ok || echo UNEXPECTED)" >>"$RUN/rows"
+}
+
+: >"$RUN/rows"
+for ((run = 1; run <= RUNS; run++)); do
+  for scenario in "${SCENARIO_LIST[@]}"; do
+    measure "$run" "$scenario" this
+    [[ -z $BASELINE || $scenario == slow-tls ]] || measure "$run" "$scenario" base
+  done
 done
 
 # ---------------------------------------------------------------- report
-echo
-printf '%-8s %6s %10s %11s %11s %8s %8s %11s  %s\n' scenario conns req/s p50 p99 non-2xx sockerr "peak RSS" check
-printf '%s\n' "${ROWS[@]}"
+# Each run's table, then (with --runs above 1, --baseline or slow-tls) the medians over the runs and the
+# median of each per-run ratio: this build over the baseline, slow-tls over slow.
+awk -v runs="$RUNS" '
+  function median(list, n,   i, j, t, v) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && list[j - 1] > list[j]; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
+    return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
+  }
+  function row(label, build, conns, rate, p50, p99, non2xx, sockerr, rss, check) {
+    printf "%-8s %-5s %6s %10s %11s %11s %8s %8s %11s  %s\n", label, build, conns, rate, p50, p99, non2xx, sockerr, rss, check
+  }
+  {
+    run = $1; key = $2 " " $3
+    if (!(key in seen)) { seen[key] = 1; order[++keys] = key }
+    line[run] = line[run] sprintf("%-8s %-5s %6d %10d %9.2fms %9.2fms %8d %8d %8.1fMiB  %s\n", $2, $3, $4, $5, $6 / 1000, $7 / 1000, $8, $9, $10 / 1024, $11)
+    rate[run, key] = $5; p99[run, key] = $7 / 1000
+    if ($10 > rss[key]) rss[key] = $10
+  }
+  END {
+    for (r = 1; r <= runs; r++) {
+      printf "\nrun %d of %d\n", r, runs
+      row("scenario", "build", "conns", "req/s", "p50", "p99", "non-2xx", "sockerr", "peak RSS", "check")
+      printf "%s", line[r]
+    }
+    if (runs == 1 && !("ok base" in seen) && !("reject base" in seen) && !("slow base" in seen) && !("slow-tls this" in seen)) exit
+    printf "\nmedian of %d run(s)\n", runs
+    printf "%-8s %-5s %10s %11s %11s\n", "scenario", "build", "req/s", "p99", "peak RSS"
+    for (k = 1; k <= keys; k++) {
+      key = order[k]; split(key, part, " ")
+      for (r = 1; r <= runs; r++) { a[r] = rate[r, key]; b[r] = p99[r, key] }
+      printf "%-8s %-5s %10.0f %9.2fms %8.1fMiB\n", part[1], part[2], median(a, runs), median(b, runs), rss[key] / 1024
+    }
+    printf "\nratios (median of the per-run ratios)\n"
+    for (k = 1; k <= keys; k++) {
+      key = order[k]; split(key, part, " ")
+      if (part[2] != "base") continue
+      for (r = 1; r <= runs; r++) a[r] = rate[r, part[1] " this"] / rate[r, key]
+      printf "%-8s this build / baseline: %.3f\n", part[1], median(a, runs)
+    }
+    if (("slow-tls this" in seen) && ("slow this" in seen)) {
+      for (r = 1; r <= runs; r++) { a[r] = rate[r, "slow-tls this"] / rate[r, "slow this"]; b[r] = p99[r, "slow-tls this"] - p99[r, "slow this"] }
+      printf "slow-tls / slow: %.3f req/s, p99 %+.2f ms\n", median(a, runs), median(b, runs)
+    }
+  }' "$RUN/rows"
 echo
 peak() { awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$1/status"; }
+FAILED=0
 echo "responder: $BINARY (peak RSS since start: $(peak "$RESPONDER_PID"), over TLS $(peak "$RESPONDER_TLS_PID"));"
+[[ -z $BASELINE ]] || echo "baseline: $BASELINE (peak RSS since start: $(peak "$RESPONDER_BASE_PID"));"
 echo "nginx workers: auto ($(nproc) cores); wrk threads: $THREADS."
 echo "ok and slow expect only 2xx, reject only 401s. slow: Supabase Auth answers after ${DELAY_MS} ms, so no setup"
 echo "can exceed $((SLOW_CONNECTIONS * 1000 / DELAY_MS)) req/s ($SLOW_CONNECTIONS connections / ${DELAY_MS} ms)."
@@ -321,8 +396,8 @@ if [[ " ${SCENARIO_LIST[*]} " == *" slow-tls "* ]]; then
     s++; if ($3 == "HTTP/2.0") h++ } END { printf "%d %d %d %d\n", n, r, s, h }' "$RUN/stub/tls.log")
   echo "slow-tls: Supabase Auth behind TLS + HTTP/2 ($streams requests, $http2 over HTTP/2, the pre-flight's"
   echo "and the JWKS fetch included): $handshakes TLS handshakes, $((handshakes - resumed)) full, $resumed resumed."
-  ((handshakes <= 8)) || { echo "more than 8 TLS handshakes: connections were not reused"; ROWS+=(UNEXPECTED); }
+  ((handshakes <= 8)) || { echo "more than 8 TLS handshakes: connections were not reused"; FAILED=1; }
 fi
 echo "wrk, both nginx and the responder share this machine: compare runs with each other, not with production."
-grep -q UNEXPECTED <<<"${ROWS[*]}" && exit 1
-exit 0
+grep -q UNEXPECTED "$RUN/rows" && FAILED=1
+exit "$FAILED"
