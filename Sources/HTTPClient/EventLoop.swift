@@ -154,7 +154,9 @@ final class EventLoop: @unchecked Sendable {
 
     private func admission(forOrigin origin: String) -> OriginAdmission {
         if let known = admissions[origin] { return known }
-        let admission = OriginAdmission(streamsPerConnection: configuration.maxConcurrentStreams)
+        let admission = OriginAdmission(
+            streamsPerConnection: configuration.maxConcurrentStreams, connectionLimit: configuration.maxHostConnections,
+            mayMultiplex: !origin.lowercased().hasPrefix("http://"))
         admissions[origin] = admission
         return admission
     }

@@ -8,10 +8,19 @@
 /// a connection of its own for each. A cold burst of hundreds then times out in that list or opens hundreds of
 /// connections. Here, each new connection is opened by one transfer and filled as soon as it carries one.
 ///
-/// Over HTTP/1.1 a connection carries one transfer, so the allowance grows past any burst after the first start
-/// and libcurl's own per-host limit applies, as before. Touched only on the event-loop thread.
+/// Over HTTP/1.1 a connection carries one transfer, and libcurl's per-host connection limit would park the rest
+/// on that same pending list: removing a finished transfer then walks the whole list (a few percent of the CPU at
+/// 2,048 in flight), and a parked transfer moved back loses its connection to a newly added one and goes to the
+/// end again, so some wait past their deadline. So an origin that is not seen to multiplex (every `http://`
+/// origin, and an `https://` one until two transfers share a connection) gets at most `connectionLimit`
+/// transfers in libcurl. Touched only on the event-loop thread.
 final class OriginAdmission {
     private let streamsPerConnection: Int
+    /// libcurl's per-host connection limit (`CURLMOPT_MAX_HOST_CONNECTIONS`).
+    private let connectionLimit: Int
+    /// Whether two started transfers have shared a connection; never for an origin libcurl speaks HTTP/1.1 to.
+    private var multiplexes: Bool
+    private let mayMultiplex: Bool
     private var queue: [Transfer] = []
     private var queueHead = 0
     /// In the multi handle, not started yet.
@@ -20,15 +29,23 @@ final class OriginAdmission {
     private var startedByLocalPort: [Int32: Int] = [:]
     private var startedCount = 0
 
-    init(streamsPerConnection: Int) {
+    /// `mayMultiplex`: false for an `http://` origin, which libcurl never speaks HTTP/2 to here.
+    init(streamsPerConnection: Int, connectionLimit: Int, mayMultiplex: Bool) {
         self.streamsPerConnection = max(1, streamsPerConnection)
+        self.connectionLimit = max(1, connectionLimit)
+        self.mayMultiplex = mayMultiplex
+        multiplexes = false
     }
 
     var hasQueued: Bool { queueHead < queue.count }
 
     /// Whether libcurl can take one more transfer of this origin without putting it on its pending list.
     var canAdmit: Bool {
-        waitingInLibcurl + startedCount < streamsPerConnection * startedByLocalPort.count + 1
+        let inLibcurl = waitingInLibcurl + startedCount
+        guard multiplexes else {
+            return inLibcurl < connectionLimit && (!mayMultiplex || inLibcurl < streamsPerConnection * startedByLocalPort.count + 1)
+        }
+        return inLibcurl < streamsPerConnection * startedByLocalPort.count + 1
     }
 
     func enqueue(_ transfer: Transfer) {
@@ -74,6 +91,7 @@ final class OriginAdmission {
         waitingInLibcurl -= 1
         startedCount += 1
         startedByLocalPort[port, default: 0] += 1
+        if mayMultiplex, startedByLocalPort[port, default: 0] > 1 { multiplexes = true }
     }
 
     /// A transfer that was in the multi handle ended; `port` is where it had started, nil if it never did.
