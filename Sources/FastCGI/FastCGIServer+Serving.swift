@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 
 extension FastCGIServer {
@@ -25,15 +26,36 @@ extension FastCGIServer {
                 finish(exchange, with: whenOverloaded())
                 return .answered
             }
+            let requestID = exchange.releaseForLaterReply(on: fd)
             // Runs here, on the worker, until the work first waits (on Supabase Auth), so local
             // checks cost no hand-off; the reply is written where that wait resumes.
             Task.immediate {
                 let response = await work()
-                self.finish(exchange, with: response)
-                if let unsent = exchange.release() { inbox.deliver(unsent, on: fd) }
+                self.writeLaterReply(response, requestID: requestID, on: fd, inbox: inbox)
                 self.slots.release()
             }
             return .deferred
+        }
+    }
+
+    /// Writes what the socket takes now and hands the rest to the worker (`inbox`), which writes it
+    /// when the socket turns writable; the connection is closed after the reply.
+    private func writeLaterReply(_ response: FastCGIResponse, requestID: UInt16, on fd: Int32, inbox: WorkerInbox) {
+        let records = FastCGIRecords.reply(requestID: requestID, stdout: response.wireBytes())
+        var unsent: [UInt8] = []
+        let written = records.withUnsafeBytes { SocketWriter.write($0, to: fd, keepingTheRestIn: &unsent) }
+        guard written else {
+            let code = errno
+            logger.debug(
+                "The web server went away before the response was written",
+                metadata: ["fastcgi.error": "\(code)", "http.status": "\(response.status)"])
+            SystemCalls.close(fd)
+            return
+        }
+        if unsent.isEmpty {
+            SystemCalls.close(fd)
+        } else {
+            inbox.deliver(UnsentReply(bytes: unsent, closesAfterwards: true), on: fd)
         }
     }
 

@@ -32,11 +32,6 @@ enum Curl {
         curl_easy_cleanup(easy)
     }
 
-    /// `curl_easy_reset`: every option back to its default; connections and caches stay.
-    static func easyReset(_ easy: Easy) {
-        curl_easy_reset(easy)
-    }
-
     /// `curl_easy_setopt` with a `long`.
     static func setOption(_ easy: Easy, _ option: CURLoption, _ value: Int) throws(CurlError) {
         try check(logout_curl_easy_setopt_long(easy, option, value))

@@ -30,7 +30,6 @@ final class EventLoop: @unchecked Sendable {
     private var failureBackoff = LoopFailureBackoff()
     private var active: [Curl.Easy: Transfer] = [:]
     private var activeByTicket: [UInt64: Curl.Easy] = [:]
-    private var idleHandles: [Curl.Easy] = []
     /// By origin (`scheme://host:port` as the URL spells it).
     private var admissions: [String: OriginAdmission] = [:]
     /// The earliest deadline of a transfer waiting in an origin's queue, when one may be waiting.
@@ -55,7 +54,8 @@ final class EventLoop: @unchecked Sendable {
         self.configuration = configuration
         self.defaults = TransferDefaults(
             userAgent: userAgent, connectTimeout: configuration.connectTimeout,
-            maxIdleConnectionAge: configuration.maxIdleConnectionAge, share: multi.share, caBundle: caBundle)
+            maxIdleConnectionAge: configuration.maxIdleConnectionAge, share: multi.share,
+            receiveBufferBytes: configuration.receiveBufferBytes, caBundle: caBundle)
         self.logger = logger
     }
 
@@ -121,14 +121,11 @@ final class EventLoop: @unchecked Sendable {
             submission.continuation.resume(returning: .failure(.cancelled))
             return
         }
+        // A handle per transfer, never recycled: see Transfer.setConnectionOptions for why.
         let easy: Curl.Easy
-        if let idle = idleHandles.popLast() {
-            easy = idle
-        } else {
-            do { easy = try Curl.easyInit() } catch {
-                submission.continuation.resume(returning: .failure(HTTPClientError(transferFailure: error)))
-                return
-            }
+        do { easy = try Curl.easyInit() } catch {
+            submission.continuation.resume(returning: .failure(HTTPClientError(transferFailure: error)))
+            return
         }
         let transfer = Transfer(
             ticket: submission.ticket, easy: easy, continuation: submission.continuation,
@@ -229,13 +226,13 @@ final class EventLoop: @unchecked Sendable {
     private func cancel(id: UInt64) {
         guard let easy = activeByTicket.removeValue(forKey: id), let transfer = active.removeValue(forKey: easy)
         else { return }
-        complete(transfer, with: .failure(.cancelled), recycling: detach(transfer))
+        complete(transfer, with: .failure(.cancelled), freeingHandle: detach(transfer))
     }
 
     private func finish(easy: Curl.Easy, result: CURLcode) {
         guard let transfer = active.removeValue(forKey: easy) else { return }
         activeByTicket[transfer.ticket.id] = nil
-        complete(transfer, with: response(of: transfer, result: result), recycling: detach(transfer))
+        complete(transfer, with: response(of: transfer, result: result), freeingHandle: detach(transfer))
     }
 
     private func response(of transfer: Transfer, result: CURLcode) -> Result<HTTPResponse, HTTPClientError> {
@@ -269,20 +266,15 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Resumes the caller (its only resumption) and recycles the easy handle, when it is out of the multi handle.
+    /// Resumes the caller (its only resumption) and frees the easy handle, when it is out of the multi handle.
     private func complete(
-        _ transfer: Transfer, with result: Result<HTTPResponse, HTTPClientError>, recycling: Bool = true
+        _ transfer: Transfer, with result: Result<HTTPResponse, HTTPClientError>, freeingHandle: Bool = true
     ) {
         defer { transfer.continuation.resume(returning: result) }
         // A handle libcurl kept may still read its header list: both are left alone.
-        guard recycling else { return }
-        Curl.easyReset(transfer.easy)
+        guard freeingHandle else { return }
+        Curl.easyCleanup(transfer.easy)
         transfer.releaseHandleMemory()
-        if idleHandles.count < configuration.maxIdleHandles {
-            idleHandles.append(transfer.easy)
-        } else {
-            Curl.easyCleanup(transfer.easy)
-        }
     }
 
     /// Logs the first loop failure only, so a persistent one cannot flood the log.
@@ -302,12 +294,10 @@ final class EventLoop: @unchecked Sendable {
             submission.continuation.resume(returning: .failure(.shutdown))
         }
         for transfer in active.values {
-            complete(transfer, with: .failure(.shutdown), recycling: detach(transfer))
+            complete(transfer, with: .failure(.shutdown), freeingHandle: detach(transfer))
         }
         active.removeAll()
         activeByTicket.removeAll()
-        for easy in idleHandles { Curl.easyCleanup(easy) }
-        idleHandles.removeAll()
         shared.heartbeat.store(0, ordering: .relaxed)
     }
 }

@@ -18,8 +18,10 @@ extension HTTPClient {
         public var maxBodyBytes: Int
         /// Largest response header block accepted.
         public var maxHeaderBytes: Int
-        /// Easy handles kept for reuse between transfers.
-        public var maxIdleHandles: Int
+        /// `CURLOPT_BUFFERSIZE`: each transfer's receive buffer. Supabase Auth's answers (an empty 204, a
+        /// token, a key set) are a few KiB at most; a larger one is read in more pieces. libcurl's own
+        /// default, 16 KiB, is held by every transfer in flight.
+        public var receiveBufferBytes: Int
         /// Certificate authorities trusted besides the system bundle; nil: the system bundle alone.
         public var additionalTrust: TrustedCertificates?
 
@@ -31,7 +33,7 @@ extension HTTPClient {
             connectTimeout: Duration = .seconds(2),
             maxBodyBytes: Int = 64 * 1024,
             maxHeaderBytes: Int = 32 * 1024,
-            maxIdleHandles: Int = 64,
+            receiveBufferBytes: Int = 4096,
             additionalTrust: TrustedCertificates? = nil
         ) {
             self.maxHostConnections = maxHostConnections
@@ -41,7 +43,7 @@ extension HTTPClient {
             self.connectTimeout = connectTimeout
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
-            self.maxIdleHandles = maxIdleHandles
+            self.receiveBufferBytes = receiveBufferBytes
             self.additionalTrust = additionalTrust
         }
     }

@@ -8,15 +8,16 @@ struct TransferDefaults {
     let connectTimeout: Duration
     let maxIdleConnectionAge: Duration
     let share: Curl.Share
+    let receiveBufferBytes: Int
     /// The system bundle plus the additional authorities; nil: libcurl's own defaults.
     let caBundle: CABundle?
 }
 
 extension Transfer {
-    /// Sets every option of the (freshly reset) easy handle for `request`.
+    /// Sets every option of the (fresh) easy handle for `request`.
     ///
     /// Fails with `.invalidRequest` for a header that would split the request, and with `.setupFailed` when
-    /// libcurl refuses an option: every option here is valid on any handle, so that is a bug of this client.
+    /// libcurl refuses an option: every option here is valid on a fresh handle, so that is a bug of this client.
     func configure(for request: HTTPRequest, timeout: Duration, defaults: TransferDefaults) throws(HTTPClientError) {
         guard request.headers.allSatisfy(\.isWellFormed), !request.method.isEmpty,
             request.method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
@@ -40,11 +41,12 @@ extension Transfer {
         }
     }
 
-    // No CURLOPT_BUFFERSIZE or CURLOPT_UPLOAD_BUFFERSIZE: libcurl 7.88 refuses to resize (CURLE_BAD_FUNCTION_ARGUMENT)
-    // a receive buffer it still holds, which a handle whose last transfer ran over HTTP/2 does, and a reset
-    // would put the setting back to the default while the old buffer stays. The defaults cost memory only
-    // per handle in use.
+    // CURLOPT_BUFFERSIZE is safe here only because every transfer has a handle of its own, fresh from
+    // curl_easy_init: libcurl 7.88 refuses (CURLE_BAD_FUNCTION_ARGUMENT) to resize a receive buffer it holds,
+    // which a handle whose last transfer ran over HTTP/2 does, and curl_easy_reset puts the size back to
+    // the default while the old, smaller buffer stays.
     private func setConnectionOptions(url: String, timeout: Duration, defaults: TransferDefaults) throws(CurlError) {
+        try Curl.setOption(easy, CURLOPT_BUFFERSIZE, defaults.receiveBufferBytes)
         try Curl.setOption(easy, CURLOPT_URL, url)
         try Curl.setOption(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         // Timeouts must never raise SIGALRM in a multi-threaded server.

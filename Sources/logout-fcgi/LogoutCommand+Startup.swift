@@ -34,7 +34,7 @@ extension LogoutCommand {
             configuration: .init(
                 maxHostConnections: configuration.upstreamConnections,
                 maxCachedConnections: configuration.upstreamConnections,
-                maxIdleHandles: configuration.maxInFlight, additionalTrust: trust))
+                additionalTrust: trust))
     }
 
     /// The FastCGI transport on `address`, serving `router`.

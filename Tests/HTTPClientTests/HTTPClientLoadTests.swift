@@ -7,7 +7,7 @@ import Testing
 @Suite("HTTPClient under load")
 struct HTTPClientLoadTests {
     private static let wide = HTTPClient.Configuration(
-        maxHostConnections: 512, maxCachedConnections: 512, maxIdleHandles: 512)
+        maxHostConnections: 512, maxCachedConnections: 512)
 
     private static func client() throws -> HTTPClient {
         try HTTPClient(

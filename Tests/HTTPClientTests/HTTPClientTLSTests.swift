@@ -8,7 +8,7 @@ import Testing
 struct HTTPClientTLSTests {
     /// Starts a stand-in, the TLS front before it and a client trusting the front's CA; stops all three.
     private static func withFront(
-        trusting: Bool = true, maxIdleHandles: Int = 512,
+        trusting: Bool = true, receiveBufferBytes: Int = 4096,
         _ body: (GoTrueStub, TLSFront, HTTPClient) async throws -> Void
     ) async throws {
         try await StubFixture.with { fixture in
@@ -18,7 +18,7 @@ struct HTTPClientTLSTests {
             let http = try HTTPClient(
                 userAgent: StubFixture.userAgent, logger: StubFixture.silentLogger,
                 configuration: .init(
-                    maxHostConnections: 512, maxCachedConnections: 512, maxIdleHandles: maxIdleHandles,
+                    maxHostConnections: 512, maxCachedConnections: 512, receiveBufferBytes: receiveBufferBytes,
                     additionalTrust: trust))
             defer { http.shutdown() }
             try await body(fixture.stub, front, http)
@@ -67,9 +67,9 @@ struct HTTPClientTLSTests {
         }
     }
 
-    @Test func recycledHandlesAlternatingBetweenHTTP1AndHTTP2NeverFail() async throws {
-        // Few idle handles, so each one serves HTTP/2, HTTP/1.1 over TLS and plain HTTP/1.1 in turn.
-        try await Self.withFront(maxIdleHandles: 4) { stub, front, http in
+    @Test func transfersAlternatingBetweenHTTP1AndHTTP2WithTheSmallestReceiveBufferNeverFail() async throws {
+        // HTTP/2, HTTP/1.1 over TLS and plain HTTP/1.1 in turn, each answer read 1 KiB at a time at most.
+        try await Self.withFront(receiveBufferBytes: 1024) { stub, front, http in
             let origins = [front.url(.http2), front.url(.http1), stub.url]
             var failures: [HTTPClientError] = []
             for round in 0..<60 {
