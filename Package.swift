@@ -72,7 +72,6 @@ let package = Package(
                 "POSIXSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -86,6 +85,7 @@ let package = Package(
         .target(
             name: "Logout",
             dependencies: [
+                "FastCGI",
                 "HTTPClient",
                 "HTTPHeaders",
                 "POSIXSupport",
@@ -163,7 +163,6 @@ let package = Package(
         .testTarget(
             name: "LogoutTests",
             dependencies: [
-                // FastCGI only to check the head-size bound against the transport's writer.
                 "Logout", "FastCGI", "HTTPClient", "HTTPHeaders", "SupabaseAuth", "GoTrueStubSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

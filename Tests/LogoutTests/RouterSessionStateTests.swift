@@ -1,3 +1,4 @@
+import FastCGI
 import Foundation
 import GoTrueStubSupport
 import Testing
@@ -13,12 +14,12 @@ struct RouterSessionStateTests {
     /// with other suites running at the same time.
     static let stub: GoTrueStub = try! GoTrueStub.start()
 
-    func code(_ response: Response) -> String? {
+    func code(_ response: FastCGIResponse) -> String? {
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         return body?["error"]?["code"]
     }
 
-    func clears(_ response: Response) -> Bool {
+    func clears(_ response: FastCGIResponse) -> Bool {
         response.values(of: "Set-Cookie").contains { $0.hasPrefix("sb-127-auth-token=;") }
     }
 

@@ -1,3 +1,4 @@
+import FastCGI
 import Foundation
 import GoTrueStubSupport
 import Testing
@@ -17,7 +18,7 @@ struct RouterTests {
         ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
     ]
 
-    func expectError(_ response: Response, _ status: Int, _ code: String, clears: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(_ response: FastCGIResponse, _ status: Int, _ code: String, clears: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(response.status == status, sourceLocation: sourceLocation)
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         #expect(body?["error"]?["code"] == code, sourceLocation: sourceLocation)
@@ -31,13 +32,13 @@ struct RouterTests {
         }
     }
 
-    func expectBaseHeaders(_ response: Response, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectBaseHeaders(_ response: FastCGIResponse, sourceLocation: SourceLocation = #_sourceLocation) {
         for (name, value) in Self.baseHeaders {
             #expect(response.values(of: name) == [value], "\(name)", sourceLocation: sourceLocation)
         }
     }
 
-    func expectCleared(_ response: Response, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectCleared(_ response: FastCGIResponse, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
         let expected = (Self.cleared + extra).map { "\($0)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax" }
         #expect(response.values(of: "Set-Cookie") == expected, sourceLocation: sourceLocation)
         #expect(response.value(of: "Clear-Site-Data") == nil, "off by default", sourceLocation: sourceLocation)

@@ -1,4 +1,5 @@
 import Crypto
+import FastCGI
 import Foundation
 import GoTrueStubSupport
 import HTTPClient
@@ -45,7 +46,7 @@ struct RouterHarness {
     func send(
         method: String = "POST", path: String = "/api/auth/logout", query: String = "",
         headers: [String: String] = [:], host: String = "localhost", bodyTooLarge: Bool = false
-    ) async -> Response {
+    ) async -> FastCGIResponse {
         var params = ["REQUEST_METHOD": method, "DOCUMENT_URI": path, "QUERY_STRING": query, "HTTP_HOST": host]
         for (name, value) in headers {
             params["HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value
@@ -57,12 +58,12 @@ struct RouterHarness {
         }
     }
 
-    func bearer(_ token: String, query: String = "", extra: [String: String] = [:]) async -> Response {
+    func bearer(_ token: String, query: String = "", extra: [String: String] = [:]) async -> FastCGIResponse {
         await send(query: query, headers: ["Authorization": "Bearer \(token)"].merging(extra) { $1 })
     }
 
     /// A cookie request for these sessions, each in its own copy of the session cookie, with a matching CSRF pair.
-    func cookieLogout(_ sessions: [StubSession], withRefreshTokens: Bool = true, query: String = "") async -> Response {
+    func cookieLogout(_ sessions: [StubSession], withRefreshTokens: Bool = true, query: String = "") async -> FastCGIResponse {
         let copies = sessions.map {
             "sb-127-auth-token=" + TestToken.sessionCookie($0.accessToken, refreshToken: withRefreshTokens ? $0.refreshToken : nil)
         }
