@@ -85,6 +85,7 @@ let package = Package(
         .target(
             name: "Logout",
             dependencies: [
+                // The router answers with the transport's response type, whose writer measures its head.
                 "FastCGI",
                 "HTTPClient",
                 "HTTPHeaders",
@@ -108,7 +109,6 @@ let package = Package(
                 "Logout",
                 "FastCGI",
                 "HTTPClient",
-                "HTTPHeaders",
                 "POSIXSupport",
                 "SupabaseAuth",
                 "Systemd",
