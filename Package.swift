@@ -30,8 +30,8 @@ let package = Package(
         .systemLibrary(name: "CLinuxEvents"),
         // glibc's malloc.h, for the executable's allocator tuning (MallocArenas.swift).
         .systemLibrary(name: "CMalloc"),
-        // errno as a typed error, the EINTR-aware call wrapper, epoll and eventfd, a joinable thread,
-        // clocks and byte-level text helpers.
+        // errno as a typed error, the EINTR-aware wrappers of the socket and file calls, epoll and
+        // eventfd, a joinable thread, clocks and byte-level text helpers.
         .target(name: "POSIXSupport", dependencies: ["CLinuxEvents"]),
         // The header field the HTTP client and the responder share.
         .target(name: "HTTPHeaders", dependencies: ["POSIXSupport"]),
