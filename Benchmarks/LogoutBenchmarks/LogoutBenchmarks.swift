@@ -72,9 +72,9 @@ struct RequestPathFixture {
         let configuration = try LogoutConfiguration.load(from: settings)
         let lines = LogLineBuffer(sink: { _ in })
         let logger = Logger(label: "benchmark") { JSONLogHandler(label: $0, level: LogLevelControl(.info), output: lines.append) }
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: Self.secret, jwks: nil, issuer: .fixed(Self.supabaseURL + "/auth/v1"), audience: configuration.jwtAudience,
-            logger: logger)
+            logger: logger))
         let handler = LogoutHandler(configuration: configuration, verifier: verifier, revoker: ImmediateRevocation())
         router = Router(logout: handler, metrics: LogoutMetrics(registry: PrometheusCollectorRegistry(), version: "0"), logger: logger)
         validToken = try await Self.token(signedWith: Self.secret)

@@ -32,7 +32,7 @@ struct RouterHarness {
             "LOGOUT_UPSTREAM_TIMEOUT_MS": "1500",
         ].merging(settings) { $1 }
         configuration = try LogoutConfiguration.load(from: SettingsSource(environment: environment))
-        let verifier = try await TokenVerifier(hmacSecret: configuration.jwtSecret, jwks: nil, logger: Self.silent)
+        let verifier = try await TokenVerifier(configuration: .init(hmacSecret: configuration.jwtSecret, jwks: nil, logger: Self.silent))
         let revoker = RevocationClient(
             http: Self.http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
             timeout: configuration.upstreamTimeout, userAgent: "logout-fcgi-tests", logger: Self.silent)
