@@ -125,9 +125,9 @@ struct RouterSessionStateTests {
         #expect(response.status == 500 && code(response) == "session_invalidation_failed")
         #expect(response.values(of: "Retry-After") == ["90"])
         #expect(response.values(of: "Set-Cookie").isEmpty)
-        let metrics = await harness.send(method: "GET", path: "/metrics").body
-        #expect(metrics.contains(#"logout_revocations_total{outcome="rate_limited"} 1"#))
-        #expect(metrics.contains(#"logout_upstream_failures_total{reason="rate_limited"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_revocations_total{outcome="rate_limited"} 1"#))
+        #expect(samples.contains(#"logout_upstream_failures_total{reason="rate_limited"} 1"#))
     }
 
     @Test func aBannedUsersSessionIsClearedAsSessionNotFound() async throws {
@@ -151,10 +151,10 @@ struct RouterSessionStateTests {
         #expect(response.values(of: "Set-Cookie").filter { $0.hasPrefix("sb-127-auth-token=;") }.count == 1, "cleared once")
         #expect(try harness.stub.liveSessions(userID: live.userID).isEmpty)
         #expect(try harness.stub.liveSessions(userID: expired.userID).isEmpty)
-        let metrics = await harness.send(method: "GET", path: "/metrics").body
-        #expect(metrics.contains(#"logout_revocations_total{outcome="revoked"} 1"#))
-        #expect(metrics.contains(#"logout_revocations_total{outcome="refreshed"} 1"#))
-        #expect(metrics.contains(#"logout_revocations_total{outcome="session_dead"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_revocations_total{outcome="revoked"} 1"#))
+        #expect(samples.contains(#"logout_revocations_total{outcome="refreshed"} 1"#))
+        #expect(samples.contains(#"logout_revocations_total{outcome="session_dead"} 1"#))
     }
 
     @Test func twoCopiesOfOneSessionAreEndedOnce() async throws {

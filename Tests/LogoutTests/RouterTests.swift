@@ -373,9 +373,9 @@ struct RouterTests {
         let overloaded = deferred.overloaded()
         expectError(overloaded, 503, "overloaded", clears: false)
         #expect(overloaded.value(of: "Retry-After") == "1")
-        let text = await harness.send(method: "GET", path: "/metrics").body
-        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="503"} 1"#))
-        #expect(text.contains(#"logout_outcomes_total{code="overloaded"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_http_requests_total{route="/api/auth/logout",status="503"} 1"#))
+        #expect(samples.contains(#"logout_outcomes_total{code="overloaded"} 1"#))
     }
 
     // MARK: health and metrics
@@ -397,13 +397,13 @@ struct RouterTests {
         _ = await harness.send()
         _ = await harness.send()
         _ = await harness.send(path: "/nope")
-        let text = await harness.send(method: "GET", path: "/metrics").body
-        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="200"} 1"#))
-        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="401"} 2"#))
-        #expect(text.contains(#"logout_http_requests_total{route="unmatched",status="404"} 1"#))
-        #expect(text.contains(#"logout_outcomes_total{code="success"} 1"#))
-        #expect(text.contains(#"logout_outcomes_total{code="missing_token"} 2"#))
-        #expect(text.contains(#"logout_upstream_attempts_total 1"#))
-        #expect(text.contains(#"logout_build_info{version="test"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_http_requests_total{route="/api/auth/logout",status="200"} 1"#))
+        #expect(samples.contains(#"logout_http_requests_total{route="/api/auth/logout",status="401"} 2"#))
+        #expect(samples.contains(#"logout_http_requests_total{route="unmatched",status="404"} 1"#))
+        #expect(samples.contains(#"logout_outcomes_total{code="success"} 1"#))
+        #expect(samples.contains(#"logout_outcomes_total{code="missing_token"} 2"#))
+        #expect(samples.contains(#"logout_upstream_attempts_total 1"#))
+        #expect(samples.contains(#"logout_build_info{version="test"} 1.0"#))
     }
 }

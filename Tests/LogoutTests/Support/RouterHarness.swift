@@ -43,6 +43,12 @@ struct RouterHarness {
     }
 
     /// Sends one request and returns what the transport would write, awaiting a deferred reply.
+    /// The samples `/metrics` exports, each a whole line (`name{labels} value`), so a count of 1 is
+    /// not matched by one of 10.
+    func metricSamples() async -> Set<Substring> {
+        Set(await send(method: "GET", path: "/metrics").body.split(separator: "\n"))
+    }
+
     func send(
         method: String = "POST", path: String = "/api/auth/logout", query: String = "",
         headers: [String: String] = [:], host: String = "localhost", bodyTooLarge: Bool = false
