@@ -30,8 +30,8 @@ let package = Package(
         .systemLibrary(name: "CLinuxEvents"),
         // glibc's malloc.h, for the executable's allocator tuning (MallocArenas.swift).
         .systemLibrary(name: "CMalloc"),
-        // errno as a typed error, the EINTR-aware call wrapper, epoll and eventfd, a joinable thread,
-        // clocks and byte-level text helpers.
+        // errno as a typed error, the EINTR-aware wrappers of the socket and file calls, epoll and
+        // eventfd, a joinable thread, clocks and byte-level text helpers.
         .target(name: "POSIXSupport", dependencies: ["CLinuxEvents"]),
         // The header field the HTTP client and the responder share.
         .target(name: "HTTPHeaders", dependencies: ["POSIXSupport"]),
@@ -72,7 +72,6 @@ let package = Package(
                 "POSIXSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -86,6 +85,8 @@ let package = Package(
         .target(
             name: "Logout",
             dependencies: [
+                // The router answers with the transport's response type, whose writer measures its head.
+                "FastCGI",
                 "HTTPClient",
                 "HTTPHeaders",
                 "POSIXSupport",
@@ -108,7 +109,6 @@ let package = Package(
                 "Logout",
                 "FastCGI",
                 "HTTPClient",
-                "HTTPHeaders",
                 "POSIXSupport",
                 "SupabaseAuth",
                 "Systemd",
@@ -163,7 +163,6 @@ let package = Package(
         .testTarget(
             name: "LogoutTests",
             dependencies: [
-                // FastCGI only to check the head-size bound against the transport's writer.
                 "Logout", "FastCGI", "HTTPClient", "HTTPHeaders", "SupabaseAuth", "GoTrueStubSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

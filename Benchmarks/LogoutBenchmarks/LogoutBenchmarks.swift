@@ -44,9 +44,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     Benchmark("reply-writer-200-clearing-cookies") { benchmark in
-        let answer = await fixture.answer(
+        let response = await fixture.answer(
             BenchmarkRequest(params: RequestPathFixture.params(authorization: "Bearer " + fixture.validToken)))
-        let response = FastCGIResponse(status: answer.status, headers: answer.headers, body: answer.body)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(response.wireBytes())
@@ -73,9 +72,9 @@ struct RequestPathFixture {
         let configuration = try LogoutConfiguration.load(from: settings)
         let lines = LogLineBuffer(sink: { _ in })
         let logger = Logger(label: "benchmark") { JSONLogHandler(label: $0, level: LogLevelControl(.info), output: lines.append) }
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: Self.secret, jwks: nil, issuer: .fixed(Self.supabaseURL + "/auth/v1"), audience: configuration.jwtAudience,
-            logger: logger)
+            logger: logger))
         let handler = LogoutHandler(configuration: configuration, verifier: verifier, revoker: ImmediateRevocation())
         router = Router(logout: handler, metrics: LogoutMetrics(registry: PrometheusCollectorRegistry(), version: "0"), logger: logger)
         validToken = try await Self.token(signedWith: Self.secret)
@@ -83,7 +82,7 @@ struct RequestPathFixture {
     }
 
     /// Routes the request and waits for a deferred reply, as the transport would.
-    func answer(_ request: BenchmarkRequest) async -> Response {
+    func answer(_ request: BenchmarkRequest) async -> FastCGIResponse {
         switch router.respond(to: request) {
         case .now(let response): return response
         case .later(let deferred): return await deferred.run()

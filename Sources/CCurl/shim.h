@@ -78,8 +78,4 @@ static inline CURLcode logout_curl_easy_getinfo_pointer(CURL *handle, CURLINFO i
     return curl_easy_getinfo(handle, info, value);
 }
 
-static inline CURLcode logout_curl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value) {
-    return curl_easy_getinfo(handle, info, value);
-}
-
 #endif

@@ -48,3 +48,16 @@ extension FastCGIError: CustomStringConvertible {
         }
     }
 }
+
+extension FastCGIError {
+    /// What `body` returns; a failed system call in it becomes ``FastCGIError/systemCall(_:)``.
+    static func failingAsTransportError<Result: ~Copyable>(
+        _ body: () throws(SystemCallError) -> Result
+    ) throws(FastCGIError) -> Result {
+        do {
+            return try body()
+        } catch {
+            throw .systemCall(error)
+        }
+    }
+}

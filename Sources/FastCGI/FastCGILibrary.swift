@@ -1,5 +1,6 @@
 import CFastCGI
 import Glibc
+import POSIXSupport
 
 /// Process-wide set-up of libfcgi and of what the transport relies on.
 enum FastCGILibrary {
@@ -17,7 +18,9 @@ enum FastCGILibrary {
 
     private static let initialization: FastCGIError? = {
         do throws(FastCGIError) {
-            try SystemCalls.ignore(SIGPIPE)
+            try FastCGIError.failingAsTransportError { () throws(SystemCallError) in
+                try SystemCall.ignore(SIGPIPE)
+            }
             let code = cfcgi_init_keeping_signals()
             guard code == 0 else { throw .libraryInitFailed(code) }
             if let missing = LibfcgiOSLayer.missingOverride() { throw .libraryOverrideMissing(missing) }

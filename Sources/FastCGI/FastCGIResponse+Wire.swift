@@ -1,3 +1,4 @@
+import HTTPHeaders
 import POSIXSupport
 
 extension FastCGIResponse {
@@ -7,11 +8,9 @@ extension FastCGIResponse {
     /// A header whose name or value holds CR, LF or NUL is left out (it would split the header
     /// block), and so is any `Content-Length` the application set: the transport writes its own.
     public func wireBytes() -> [UInt8] {
-        var headerBytes = 0
-        for header in headers { headerBytes += header.name.utf8.count + header.value.utf8.count + 4 }
         let bodyLength = body.utf8.count
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(64 + headerBytes + bodyLength)
+        bytes.reserveCapacity(headByteCount + bodyLength)
 
         bytes.append(contentsOf: "Status: ".utf8)
         ASCII.appendDecimal(status, to: &bytes)
@@ -31,7 +30,21 @@ extension FastCGIResponse {
         return bytes
     }
 
-    private static func isWritable(_ header: Header) -> Bool {
+    /// The bytes ``wireBytes()`` writes before the body, the blank line included.
+    public var headByteCount: Int {
+        var count = "Status:  \r\n".utf8.count + ASCII.decimalLength(of: status)
+        count += HTTPReasonPhrase.phrase(for: status).utf8.count
+        for header in headers { count += Self.lineByteCount(header) }
+        count += "Content-Length: \r\n\r\n".utf8.count + ASCII.decimalLength(of: body.utf8.count)
+        return count
+    }
+
+    /// The bytes ``wireBytes()`` writes for `header`: its line, or nothing for a header it leaves out.
+    public static func lineByteCount(_ header: HTTPHeader) -> Int {
+        isWritable(header) ? header.name.utf8.count + ": \r\n".utf8.count + header.value.utf8.count : 0
+    }
+
+    private static func isWritable(_ header: HTTPHeader) -> Bool {
         let name = header.name.utf8
         guard !name.isEmpty, !ASCII.caseInsensitiveEqual(name, "content-length".utf8) else { return false }
         return !name.contains(where: { breaksLine($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: " ") })

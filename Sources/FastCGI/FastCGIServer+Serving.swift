@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import POSIXSupport
 
 extension FastCGIServer {
     enum ServeOutcome {
@@ -49,11 +50,11 @@ extension FastCGIServer {
             logger.debug(
                 "The web server went away before the response was written",
                 metadata: ["fastcgi.error": "\(code)", "http.status": "\(response.status)"])
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
             return
         }
         if unsent.isEmpty {
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
         } else {
             inbox.deliver(UnsentReply(bytes: unsent, closesAfterwards: true), on: fd)
         }

@@ -37,9 +37,9 @@ public final class FastCGIServer: Sendable {
         try FastCGILibrary.initialize()
         self.configuration = configuration
         self.responder = responder
-        self.stopEvent = try SystemCalls.failingAsTransportError { () throws(SystemCallError) in try EventCounter() }
+        self.stopEvent = try FastCGIError.failingAsTransportError { () throws(SystemCallError) in try EventCounter() }
         self.socket = try ListeningSocket.open(configuration.listenAddress, backlog: configuration.listenBacklog)
-        self.workers = try SystemCalls.failingAsTransportError { () throws(SystemCallError) in
+        self.workers = try FastCGIError.failingAsTransportError { () throws(SystemCallError) in
             try (0..<configuration.workerThreads).map { (index) throws(SystemCallError) in try Worker(index: index) }
         }
         self.budget = SocketBudget(
@@ -49,7 +49,8 @@ public final class FastCGIServer: Sendable {
         self.slots = InFlightSlots(capacity: configuration.maxInFlight)
         // Workers accept in batches until the backlog is empty. An inherited socket is changed too,
         // which its service manager does not mind: it never accepts on it.
-        try SystemCalls.setNonBlocking(socket.fd)
+        let fd = socket.fd
+        try FastCGIError.failingAsTransportError { () throws(SystemCallError) in try SystemCall.setNonBlocking(fd) }
     }
 
     deinit {

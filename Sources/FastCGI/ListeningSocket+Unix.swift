@@ -11,24 +11,24 @@ extension ListeningSocket {
         guard length > 0 else { throw .socketPathTooLong(path) }
         try removeStaleSocket(at: path, address: &address, length: socklen_t(length))
 
-        let fd = try SystemCalls.socket(domain: AF_UNIX)
-        do throws(FastCGIError) {
-            // The socket file takes this mode (less the umask) at bind: it is never wider than
-            // 0660, even before the chmod below sets it exactly.
-            try? SystemCalls.changeMode(fd, 0o660)
-            try withSocketAddress(&address) { (pointer) throws(FastCGIError) in
-                try SystemCalls.bind(fd, pointer, socklen_t(length))
+        return try FastCGIError.failingAsTransportError { () throws(SystemCallError) in
+            let fd = try SystemCall.socket(domain: AF_UNIX, type: SOCK_STREAM)
+            do throws(SystemCallError) {
+                // The socket file takes this mode (less the umask) at bind: it is never wider than
+                // 0660, even before the chmod below sets it exactly.
+                try? SystemCall.changeMode(fd, 0o660)
+                try withSocketAddress(&address) { (pointer) throws(SystemCallError) in
+                    try SystemCall.bind(fd, pointer, socklen_t(length))
+                }
+                try SystemCall.changeMode(path, 0o660)
+                guard let status = try SystemCall.linkStatus(path) else { throw SystemCallError("lstat", errno: ENOENT) }
+                try SystemCall.listen(fd, backlog: backlog)
+                let created = CreatedPath(path: path, device: UInt(status.st_dev), inode: UInt(status.st_ino))
+                return ListeningSocket(fd: fd, isOwned: true, createdPath: created, localPort: nil)
+            } catch {
+                SystemCall.close(fd)
+                throw error
             }
-            try SystemCalls.changeMode(path, 0o660)
-            guard let status = try SystemCalls.linkStatus(path) else {
-                throw .systemCall(SystemCallError("lstat", errno: ENOENT))
-            }
-            try SystemCalls.listen(fd, backlog: backlog)
-            let created = CreatedPath(path: path, device: UInt(status.st_dev), inode: UInt(status.st_ino))
-            return ListeningSocket(fd: fd, isOwned: true, createdPath: created, localPort: nil)
-        } catch {
-            SystemCalls.close(fd)
-            throw error
         }
     }
 
@@ -37,36 +37,45 @@ extension ListeningSocket {
     private static func removeStaleSocket(
         at path: String, address: inout sockaddr_un, length: socklen_t
     ) throws(FastCGIError) {
-        guard let status = try SystemCalls.linkStatus(path) else { return }
+        let found = try FastCGIError.failingAsTransportError { () throws(SystemCallError) in
+            try SystemCall.linkStatus(path)
+        }
+        guard let status = found else { return }
         guard cfcgi_is_socket_mode(status.st_mode) != 0 else { throw .pathIsNotASocket(path) }
-        let probe = try SystemCalls.socket(domain: AF_UNIX)
-        defer { SystemCalls.close(probe) }
-        do throws(FastCGIError) {
-            try withSocketAddress(&address) { (pointer) throws(FastCGIError) in
-                try SystemCalls.connect(probe, pointer, length)
+        let probe = try FastCGIError.failingAsTransportError { () throws(SystemCallError) in
+            try SystemCall.socket(domain: AF_UNIX, type: SOCK_STREAM)
+        }
+        defer { SystemCall.close(probe) }
+        do throws(SystemCallError) {
+            try withSocketAddress(&address) { (pointer) throws(SystemCallError) in
+                try SystemCall.connect(probe, pointer, length)
             }
         } catch {
-            switch error {
-            case .systemCall(let failure) where failure.errno == ECONNREFUSED:
-                try SystemCalls.unlink(path)
+            switch error.errno {
+            case ECONNREFUSED:
+                do throws(SystemCallError) {
+                    try SystemCall.unlink(path)
+                } catch {
+                    throw .systemCall(error)
+                }
                 return
-            case .systemCall(let failure) where failure.errno == ENOENT:
+            case ENOENT:
                 return
-            case .systemCall(let failure) where failure.errno == EAGAIN:
+            case EAGAIN:
                 // A full backlog: someone is listening.
                 throw .socketInUse(path: path)
             default:
-                throw error
+                throw .systemCall(error)
             }
         }
         throw .socketInUse(path: path)
     }
 
     private static func withSocketAddress<Result>(
-        _ address: inout sockaddr_un, _ body: (UnsafePointer<sockaddr>) throws(FastCGIError) -> Result
-    ) throws(FastCGIError) -> Result {
-        try withUnsafePointer(to: &address) { (pointer) throws(FastCGIError) in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (generic) throws(FastCGIError) in
+        _ address: inout sockaddr_un, _ body: (UnsafePointer<sockaddr>) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try withUnsafePointer(to: &address) { (pointer) throws(SystemCallError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (generic) throws(SystemCallError) in
                 try body(generic)
             }
         }

@@ -1,5 +1,6 @@
 import CFastCGI
 import Glibc
+import POSIXSupport
 
 /// The socket the workers accept on, and what stopping may do to it.
 struct ListeningSocket: Sendable {
@@ -24,7 +25,7 @@ struct ListeningSocket: Sendable {
     static var kernelBacklogLimit: Int32 {
         let fd = Glibc.open("/proc/sys/net/core/somaxconn", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return 4096 }
-        defer { SystemCalls.close(fd) }
+        defer { SystemCall.close(fd) }
         var bytes = [UInt8](repeating: 0, count: 32)
         let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         guard count > 0 else { return 4096 }
@@ -62,22 +63,22 @@ struct ListeningSocket: Sendable {
     /// Stops an owned socket from taking connections: new ones are refused at once.
     func shutDownIfOwned() {
         guard isOwned else { return }
-        try? SystemCalls.shutdownBoth(fd)
+        try? SystemCall.shutdownBoth(fd)
     }
 
     /// Closes an owned socket; a socket someone else passed in stays open.
     func closeIfOwned() {
         guard isOwned else { return }
-        SystemCalls.close(fd)
+        SystemCall.close(fd)
     }
 
     /// Removes the unix socket path this process created, if the path still names that socket
     /// (a newer instance may have replaced it while this one drained).
     func removeCreatedPath() {
-        guard let createdPath, let status = try? SystemCalls.linkStatus(createdPath.path),
+        guard let createdPath, let status = try? SystemCall.linkStatus(createdPath.path),
             UInt(status.st_dev) == createdPath.device, UInt(status.st_ino) == createdPath.inode
         else { return }
-        try? SystemCalls.unlink(createdPath.path)
+        try? SystemCall.unlink(createdPath.path)
     }
 }
 

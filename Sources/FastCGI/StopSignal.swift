@@ -9,10 +9,6 @@ final class StopSignal: Sendable {
 
     private let state = Mutex(State())
 
-    var hasFired: Bool {
-        state.withLock { $0.fired }
-    }
-
     /// Returns true the first time only.
     @discardableResult
     func fire() -> Bool {

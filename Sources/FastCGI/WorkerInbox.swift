@@ -28,7 +28,7 @@ final class WorkerInbox: Sendable {
         if accepted {
             wakeup.signal()
         } else {
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
         }
     }
 

@@ -52,7 +52,7 @@ struct WorkerLoop: ~Copyable {
     private var budget: SocketBudget { server.budget }
 
     init(server: FastCGIServer, worker: Worker) throws(FastCGIError) {
-        let poll = try SystemCalls.failingAsTransportError { () throws(SystemCallError) -> EventPoll in
+        let poll = try FastCGIError.failingAsTransportError { () throws(SystemCallError) -> EventPoll in
             let poll = try EventPoll(capacity: 64)
             try poll.add(server.socket.fd, for: [.readable, .exclusive], token: Token.listener)
             try poll.add(server.stopEvent.fd, for: .readable, token: Token.stop)
@@ -67,8 +67,8 @@ struct WorkerLoop: ~Copyable {
     }
 
     deinit {
-        for connection in connections.values { SystemCalls.close(connection.fd) }
-        for (fd, _) in worker.inbox.close() { SystemCalls.close(fd) }
+        for connection in connections.values { SystemCall.close(connection.fd) }
+        for (fd, _) in worker.inbox.close() { SystemCall.close(fd) }
         exchange.release()
         receiveBuffer.deallocate()
         bodyScratch.deallocate()
@@ -153,7 +153,7 @@ struct WorkerLoop: ~Copyable {
                 return
             }
             guard ReplayTable.covers(fd) else {
-                SystemCalls.close(fd)
+                SystemCall.close(fd)
                 pauseAccepting(after: EMFILE)
                 return
             }
@@ -167,7 +167,7 @@ struct WorkerLoop: ~Copyable {
         var framing = RequestFraming(limit: configuration.requestByteLimit)
         let count = Glibc.read(fd, receiveBuffer.baseAddress, receiveBuffer.count)
         if count == 0 || count < 0 && errno != EAGAIN && errno != EINTR {
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
             return
         }
         let received = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<max(count, 0)])
@@ -191,7 +191,7 @@ struct WorkerLoop: ~Copyable {
             else { return }
             watch(connection)
         case .invalid(let violation):
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
             logRefused(violation)
         }
     }
@@ -203,7 +203,7 @@ struct WorkerLoop: ~Copyable {
     ) -> PendingConnection? {
         let capacity = PendingConnection.capacity(holding: received.count, hasServedARequest: hasServedARequest)
         guard makeRoom(forBytes: capacity, forANewConnection: true) else {
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
             countClosedForBudget()
             return nil
         }
@@ -213,7 +213,7 @@ struct WorkerLoop: ~Copyable {
                 deadline: now + configuration.readTimeout.milliseconds(), hasServedARequest: hasServedARequest,
                 budget: budget, now: now)
         else {
-            SystemCalls.close(fd)
+            SystemCall.close(fd)
             return nil
         }
         return connection
@@ -226,7 +226,7 @@ struct WorkerLoop: ~Copyable {
         do {
             try poll.add(connection.fd, for: connection.isWriting ? .writable : .readable, token: UInt64(connection.fd))
         } catch {
-            SystemCalls.close(connection.fd)
+            SystemCall.close(connection.fd)
             logger.warning("A FastCGI connection could not be watched", metadata: ["fastcgi.error": "\(error)"])
             return false
         }
@@ -356,7 +356,7 @@ struct WorkerLoop: ~Copyable {
                     framing: RequestFraming(limit: configuration.requestByteLimit), deadline: now,
                     hasServedARequest: true, budget: budget, now: now)
             else {
-                SystemCalls.close(fd)
+                SystemCall.close(fd)
                 continue
             }
             connection.startWriting(reply, deadline: now + configuration.writeTimeout.milliseconds())
@@ -373,7 +373,7 @@ struct WorkerLoop: ~Copyable {
         guard code == 0 else {
             // Cannot happen for a request the framing accepted; libfcgi has closed the connection.
             logger.warning("libfcgi refused a validated request", metadata: ["fastcgi.error": "\(code)"])
-            if !exchange.isConnectionClosed { SystemCalls.close(fd) }
+            if !exchange.isConnectionClosed { SystemCall.close(fd) }
             return .closed
         }
         switch server.serve(exchange, on: fd, bodyScratch: bodyScratch, inbox: worker.inbox) {
@@ -387,7 +387,7 @@ struct WorkerLoop: ~Copyable {
                 return .writing(unsent)
             }
             if isStopping {
-                SystemCalls.close(fd)
+                SystemCall.close(fd)
                 return .closed
             }
             return .kept
@@ -478,7 +478,7 @@ struct WorkerLoop: ~Copyable {
 
     private mutating func drop(_ connection: PendingConnection, reason: String?) {
         forget(connection)
-        SystemCalls.close(connection.fd)
+        SystemCall.close(connection.fd)
         if let reason {
             logger.debug("FastCGI connection closed", metadata: ["fastcgi.reason": "\(reason)"])
         }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPHeaders
 import Logging
 import POSIXSupport
 import SupabaseAuth
@@ -299,7 +300,7 @@ public struct LogoutConfiguration: Sendable {
     }
 
     private static func requireCookieName(_ value: String, _ name: String) throws(ConfigurationError) {
-        guard !value.isEmpty, value.utf8.allSatisfy(CookieName.isTokenByte) else {
+        guard HTTPToken.isToken(value) else {
             throw .malformed(name, "a cookie name (letters, digits and !#$%&'*+-.^_`|~)")
         }
     }

@@ -1,3 +1,4 @@
+import FastCGI
 import FoundationEssentials
 import HTTPHeaders
 import SupabaseAuth
@@ -24,7 +25,7 @@ extension LogoutHandler {
         let deadline = ContinuousClock.now + configuration.upstreamTimeout
         let now = self.now()
         var (endings, live) = await checkLocally(sessions, now: now)
-        var outcome = Outcome(response: Response(status: 200, headers: [], body: ""), error: nil)
+        var outcome = Outcome(response: FastCGIResponse(status: 200, headers: [], body: ""), error: nil)
         for entry in live {
             let expiresIn = entry.claims.expiresAt.timeIntervalSince(now)
             let credentials = SessionCredentials(
@@ -105,7 +106,7 @@ extension LogoutHandler {
         }
         if let firstDead, !anyRevoked { return failure(firstDead, clearing: clearing) }
         // With scope "others" this session stays signed in, as supabase-js does: its cookies stay.
-        var response = Response(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
+        var response = FastCGIResponse(status: 200, headers: headers.base, body: #"{"data":{"success":true}}"#)
         if scope != .others { response.appendWhileHeadFits(clearing) }
         return Outcome(response: response, error: nil)
     }

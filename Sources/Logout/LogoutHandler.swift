@@ -1,3 +1,4 @@
+import FastCGI
 import FoundationEssentials
 import HTTPHeaders
 import POSIXSupport
@@ -13,7 +14,7 @@ public struct LogoutHandler: Sendable {
     let headers: ResponseHeaders
     private let originPolicy: OriginPolicy
     private let csrf: CSRFCheck
-    private let overloaded: Response
+    private let overloaded: FastCGIResponse
 
     public init(
         configuration: LogoutConfiguration,
@@ -35,7 +36,7 @@ public struct LogoutHandler: Sendable {
 
     /// What happened to one request, for its log line and metrics.
     public struct Outcome: Sendable {
-        public var response: Response
+        public var response: FastCGIResponse
         /// The error code, nil on success.
         public var error: LogoutError?
         /// One per session sent to Supabase Auth, in the order the request held them.
@@ -46,7 +47,7 @@ public struct LogoutHandler: Sendable {
 
     public enum Reply: Sendable {
         case now(Outcome)
-        case later(whenOverloaded: Response, work: @Sendable () async -> Outcome)
+        case later(whenOverloaded: FastCGIResponse, work: @Sendable () async -> Outcome)
     }
 
     public func handle(_ request: LogoutRequest) -> Reply {
@@ -137,8 +138,8 @@ public struct LogoutHandler: Sendable {
         return Outcome(response: response, error: error)
     }
 
-    static func errorResponse(_ error: LogoutError, headers: [HTTPHeader]) -> Response {
-        Response(status: error.status, headers: headers, body: error.body)
+    static func errorResponse(_ error: LogoutError, headers: [HTTPHeader]) -> FastCGIResponse {
+        FastCGIResponse(status: error.status, headers: headers, body: error.body)
     }
 
     /// The base headers, for the router's own answers.

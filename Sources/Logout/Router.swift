@@ -1,3 +1,4 @@
+import FastCGI
 import FoundationEssentials
 import Logging
 import Synchronization
@@ -30,7 +31,7 @@ public final class Router: Sendable {
     /// What the router does with a request: answer it at once, or leave the logout's token check and
     /// revocation for the transport to run when it has room.
     public enum Reply: Sendable {
-        case now(Response)
+        case now(FastCGIResponse)
         case later(DeferredLogout)
     }
 
@@ -67,7 +68,7 @@ public final class Router: Sendable {
     }
 
     private func health(_ logout: LogoutHandler) -> LogoutHandler.Outcome {
-        .init(response: Response(status: 200, headers: logout.baseHeaders, body: #"{"status":"ok"}"#), error: nil)
+        .init(response: FastCGIResponse(status: 200, headers: logout.baseHeaders, body: #"{"status":"ok"}"#), error: nil)
     }
 
     private func metricsExposition(_ logout: LogoutHandler) -> LogoutHandler.Outcome {
@@ -75,7 +76,7 @@ public final class Router: Sendable {
         var headers = logout.baseHeaders
         headers[0] = .init("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         let body = metrics.exposition(stats)
-        return .init(response: Response(status: 200, headers: headers, body: body), error: nil)
+        return .init(response: FastCGIResponse(status: 200, headers: headers, body: body), error: nil)
     }
 
     private func notAllowed(_ logout: LogoutHandler, allow: String) -> LogoutHandler.Outcome {
@@ -87,7 +88,7 @@ public final class Router: Sendable {
     /// Records the request and hands its response back.
     func finish(
         _ outcome: LogoutHandler.Outcome, _ request: LogoutRequest, _ route: Route, _ started: ContinuousClock.Instant
-    ) -> Response {
+    ) -> FastCGIResponse {
         let duration = ContinuousClock.now - started
         metrics.recordRequest(route: route, status: outcome.response.status, duration: duration)
         if route == .logout, request.method == "POST" { metrics.recordLogout(outcome) }

@@ -1,5 +1,4 @@
 import FoundationEssentials
-import POSIXSupport
 import SupabaseAuth
 
 /// Reads the sessions out of the session cookies @supabase/ssr and older supabase-js write.
@@ -56,15 +55,15 @@ enum SessionCookie {
 
     /// The value is `base64-` + base64url of the session JSON, or that JSON raw or URL-encoded.
     static func session(fromValue value: String) -> Session? {
-        let json: Data?
+        let json: [UInt8]?
         if value.hasPrefix("base64-") {
-            json = Base64URL.decode(value.dropFirst("base64-".count))
+            json = Base64URL.decodeLeniently(value.utf8.dropFirst("base64-".utf8.count))
         } else if value.hasPrefix("{") || value.hasPrefix("[") {
-            json = Data(value.utf8)
+            json = Array(value.utf8)
         } else {
-            json = value.removingPercentEncoding.map { Data($0.utf8) }
+            json = value.removingPercentEncoding.map { Array($0.utf8) }
         }
-        guard let json = json.map({ [UInt8]($0) }) else { return nil }
+        guard let json else { return nil }
         let access: String?
         let refresh: String?
         if let object = JSONMemberScanner.strings(forKeys: ["access_token", "refresh_token"], inObject: json) {
@@ -77,16 +76,5 @@ enum SessionCookie {
         }
         guard let access, !access.isEmpty else { return nil }
         return Session(accessToken: access, refreshToken: refresh.flatMap { $0.isEmpty ? nil : $0 })
-    }
-}
-
-/// Base64url without padding, as JWTs and @supabase/ssr write it; standard base64 and padding are accepted too.
-enum Base64URL {
-    static func decode(_ text: Substring) -> Data? {
-        var base64 = String(text.replacing("-", with: "+").replacing("_", with: "/").trimming { $0 == "=" })
-        let remainder = base64.utf8.count % 4
-        if remainder == 1 { return nil }
-        if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }
-        return Data(base64Encoded: base64)
     }
 }

@@ -12,6 +12,19 @@ public enum ASCII {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 
+    /// How many bytes ``appendDecimal(_:minimumDigits:to:)`` appends for `value` with one minimum digit.
+    @inlinable
+    public static func decimalLength(of value: Int) -> Int {
+        guard value >= 0 else { return String(value).utf8.count }
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        return digits
+    }
+
     /// Appends `value` in decimal, padded with leading zeros to at least `minimumDigits`.
     @inlinable
     public static func appendDecimal(_ value: Int, minimumDigits: Int = 1, to bytes: inout [UInt8]) {

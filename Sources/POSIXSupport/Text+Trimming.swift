@@ -14,4 +14,8 @@ extension Character {
     /// Whitespace within a line: spaces and tabs of any script, not line breaks.
     @inlinable
     public var isSpaceOrTab: Bool { isWhitespace && !isNewline }
+
+    /// HTTP's optional whitespace (RFC 9110 §5.6.3): an ASCII space or horizontal tab, nothing else.
+    @inlinable
+    public var isASCIISpaceOrTab: Bool { self == " " || self == "\t" }
 }

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// Reads the one `Cache-Control` directive a JWKS client needs.
 public enum CacheControl {
     /// The `max-age` of a `Cache-Control` value in seconds (RFC 9111 §5.2.2.1), nil when absent or
@@ -7,10 +9,10 @@ public enum CacheControl {
         var maxAge: Duration?
         for directive in value.split(separator: ",") {
             let parts = directive.split(separator: "=", maxSplits: 1)
-            let name = parts[0].trimmingSpacesAndTabs().lowercased()
+            let name = parts[0].trimming(while: \.isASCIISpaceOrTab).lowercased()
             if name == "no-cache" || name == "no-store" { return .zero }
             guard name == "max-age", maxAge == nil, parts.count == 2 else { continue }
-            var argument = parts[1].trimmingSpacesAndTabs()
+            var argument = parts[1].trimming(while: \.isASCIISpaceOrTab)
             if argument.count >= 2, argument.first == "\"", argument.last == "\"" {
                 argument = argument.dropFirst().dropLast()
             }
@@ -20,14 +22,5 @@ public enum CacheControl {
             maxAge = .seconds(Int(argument) ?? Int(Int32.max))
         }
         return maxAge
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpacesAndTabs() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
     }
 }

@@ -1,5 +1,6 @@
 import HTTPClient
 import Logging
+import POSIXSupport
 
 extension RevocationClient {
     /// How one call (`/logout` or `/token`) ended: an answer that decides, or the result it came to without one.
@@ -73,7 +74,7 @@ extension RevocationClient {
     /// ``defaultRetryAfterSeconds``.
     static func retryAfterSeconds(_ value: String?) -> Int {
         guard let value else { return defaultRetryAfterSeconds }
-        let trimmed = value.trimmingSpaces()
+        let trimmed = value.trimming(while: \.isASCIISpaceOrTab)
         guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             return defaultRetryAfterSeconds
         }
@@ -117,14 +118,5 @@ struct RevocationProgress {
         outcome.retries = retries
         if result == .failed(.rateLimited) { outcome.retryAfterSeconds = retryAfterSeconds ?? RevocationClient.defaultRetryAfterSeconds }
         return outcome
-    }
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> Substring {
-        var result = Substring(self)
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
     }
 }

@@ -51,39 +51,15 @@ public final class TokenVerifier: Sendable {
     let now: @Sendable () -> Date
     let sleep: @Sendable (Duration) async throws -> Void
 
-    /// Builds the verifier and loads the JWKS, if any.
+    /// Builds the verifier and loads the JWKS, if any; a discovered issuer is fetched here first.
     ///
-    /// - Parameters:
-    ///   - hmacSecret: the HS256 secret, at least ``minimumHMACSecretBytes`` bytes; nil: HS256 tokens are refused.
-    ///   - jwks: where the ES256/RS256 keys come from; nil: asymmetric tokens are refused.
-    ///   - issuer: which `iss` a token must carry; a discovered one is fetched here first (a failure is
-    ///     logged, not thrown) and then on the JWKS's schedule.
-    ///   - audience: the audience a token's `aud` (a string or an array) must name; nil: not checked.
-    ///   - leeway: how long past `exp` a token is still accepted, for clock skew.
-    ///   - jwksRefetchInterval: the least time between two refetches triggered by unknown `kid`s.
-    ///   - logger: for JWKS loads (info/warning) and rejection reasons (debug); never logs a token or key.
-    ///   - onJWKSLoad: called after every JWKS load attempt (start, refetch, reload) with whether it
-    ///     succeeded, for metrics.
-    ///   - now: the clock the refresh schedule reads.
-    ///   - sleep: how the scheduled refresh waits for its next fetch (cancellable).
     /// - Throws: ``TokenVerifierError``: no key source at all, a short secret, or a JWKS file that
     ///   cannot be read or holds no usable key. A URL source that fails here does not throw.
-    public init(
-        hmacSecret: String?,
-        jwks: JWKSSource?,
-        issuer: IssuerRule = .unchecked,
-        audience: String? = nil,
-        leeway: Duration = .seconds(30),
-        jwksRefetchInterval: Duration = .seconds(60),
-        logger: Logger,
-        onJWKSLoad: (@Sendable (_ succeeded: Bool) -> Void)? = nil,
-        now: @escaping @Sendable () -> Date = Date.init,
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
-    ) async throws {
-        guard hmacSecret != nil || jwks != nil else {
+    public init(configuration: Configuration) async throws {
+        guard configuration.hmacSecret != nil || configuration.jwks != nil else {
             throw TokenVerifierError.noKeysConfigured
         }
-        if let hmacSecret {
+        if let hmacSecret = configuration.hmacSecret {
             guard hmacSecret.utf8.count >= Self.minimumHMACSecretBytes else {
                 throw TokenVerifierError.hmacSecretTooShort(minimumBytes: Self.minimumHMACSecretBytes)
             }
@@ -93,21 +69,23 @@ public final class TokenVerifier: Sendable {
         } else {
             self.hmacKey = nil
         }
-        self.jwksSource = jwks
+        self.jwksSource = configuration.jwks
         self.jwksKeys = Mutex(.empty)
         self.refresh = Mutex(
-            JWKSRefreshState(schedule: JWKSRefreshSchedule(unknownKeyInterval: jwksRefetchInterval.timeInterval)))
-        self.leeway = leeway.timeInterval
-        self.issuer = IssuerDiscovery(rule: issuer, logger: logger, now: now, sleep: sleep)
-        self.requiredAudience = audience
-        self.logger = logger
-        self.onJWKSLoad = onJWKSLoad
-        self.now = now
-        self.sleep = sleep
+            JWKSRefreshState(
+                schedule: JWKSRefreshSchedule(unknownKeyInterval: configuration.jwksRefetchInterval.timeInterval)))
+        self.leeway = configuration.leeway.timeInterval
+        self.issuer = IssuerDiscovery(
+            rule: configuration.issuer, logger: configuration.logger, now: configuration.now, sleep: configuration.sleep)
+        self.requiredAudience = configuration.audience
+        self.logger = configuration.logger
+        self.onJWKSLoad = configuration.onJWKSLoad
+        self.now = configuration.now
+        self.sleep = configuration.sleep
 
         let discovery = self.issuer
         let issuerStart = Task { await discovery.start() }
-        switch jwks {
+        switch configuration.jwks {
         case nil:
             break
         case .file?:

@@ -1,4 +1,6 @@
+import Glibc
 import Logging
+import POSIXSupport
 
 /// Tells the service manager about state changes with the `sd_notify` protocol: one datagram of
 /// newline-separated `KEY=value` lines sent to the `AF_UNIX` socket named by `NOTIFY_SOCKET`.
@@ -41,15 +43,34 @@ public struct SystemdNotifier: Sendable {
     public func notify(_ state: String) -> Bool {
         guard let address else { return false }
         do throws(NotifyError) {
-            let fd = try NotifySystemCalls.datagramSocket()
-            defer { NotifySystemCalls.close(fd) }
-            try NotifySystemCalls.send(Array(state.utf8), on: fd, to: address)
+            try Self.send(Array(state.utf8), to: address)
             return true
         } catch {
             logger.debug(
                 "service manager notification not delivered",
                 metadata: ["systemd.notify_socket": "\(address)", "error": "\(error)"])
             return false
+        }
+    }
+
+    /// The whole message as one datagram from a fresh `AF_UNIX` socket.
+    private static func send(_ message: [UInt8], to address: NotifySocketAddress) throws(NotifyError) {
+        let fd: Int32
+        do {
+            fd = try SystemCall.socket(domain: AF_UNIX, type: SOCK_DGRAM)
+        } catch {
+            throw .systemCall(error)
+        }
+        defer { SystemCall.close(fd) }
+        let sent = address.withSocketAddress { socketAddress, length in
+            message.withUnsafeBytes { bytes in
+                Result { () throws(SystemCallError) in try SystemCall.send(bytes, on: fd, to: socketAddress, length) }
+            }
+        }
+        switch sent {
+        case .success(let count) where count == message.count: return
+        case .success(let count): throw .truncated(sent: count, of: message.count)
+        case .failure(let error): throw .systemCall(error)
         }
     }
 }

@@ -13,10 +13,10 @@ extension LogoutHandler {
         let issuer = issuerRule(configuration, http: http)
         let verifier: TokenVerifier
         do {
-            verifier = try await TokenVerifier(
+            verifier = try await TokenVerifier(configuration: .init(
                 hmacSecret: configuration.jwtSecret, jwks: jwks, issuer: issuer,
                 audience: configuration.jwtAudience, logger: logger,
-                onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) })
+                onJWKSLoad: { metrics.recordJWKSFetch(succeeded: $0) }))
         } catch let error as TokenVerifierError {
             throw .configuration(ConfigurationError(verifierError: error))
         } catch {

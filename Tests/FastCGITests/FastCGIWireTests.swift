@@ -64,4 +64,20 @@ struct FastCGIWireLengthTests {
         #expect(text.contains("\r\nContent-Length: \(length)\r\n\r\n"))
         #expect(text.hasPrefix("Status: 200 OK\r\n"))
     }
+
+    @Test(arguments: [200, 299, 401, 404, 405, 500, 503, 599])
+    func theHeadCountIsTheWrittenHead(status: Int) {
+        let response = FastCGIResponse(
+            status: status,
+            headers: [
+                .init("Content-Type", "application/json"), .init("Set-Cookie", "a=; Path=/"),
+                .init("X-Injected", "a\r\nb"), .init("content-length", "999"),
+            ],
+            body: #"{"data":{"success":true}}"#)
+        let wire = response.wireBytes()
+        let head = wire.count - response.body.utf8.count
+        #expect(wire[..<head].suffix(4).elementsEqual("\r\n\r\n".utf8))
+        #expect(response.headByteCount == head)
+        #expect(response.headers.map(FastCGIResponse.lineByteCount) == [32, 24, 0, 0])
+    }
 }

@@ -1,3 +1,4 @@
+import FastCGI
 import Foundation
 import Logging
 import Prometheus
@@ -49,7 +50,7 @@ struct LogoutHandlerTests {
 
     func respond(
         verdict: Result<SessionClaims, TokenRejection> = .success(claims), revoker: FakeRevoker, query: String = ""
-    ) async throws -> Response {
+    ) async throws -> FastCGIResponse {
         let configuration = try LogoutConfiguration.load(
             from: SettingsSource(environment: [
                 "SUPABASE_URL": "https://abcd.supabase.co", "SUPABASE_ANON_KEY": "anon-key",
@@ -71,7 +72,7 @@ struct LogoutHandlerTests {
         }
     }
 
-    func errorCode(_ response: Response) -> String? {
+    func errorCode(_ response: FastCGIResponse) -> String? {
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         return body?["error"]?["code"]
     }

@@ -1,3 +1,4 @@
+import FastCGI
 import Foundation
 import GoTrueStubSupport
 import Testing
@@ -13,12 +14,12 @@ struct RouterSessionStateTests {
     /// with other suites running at the same time.
     static let stub: GoTrueStub = try! GoTrueStub.start()
 
-    func code(_ response: Response) -> String? {
+    func code(_ response: FastCGIResponse) -> String? {
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         return body?["error"]?["code"]
     }
 
-    func clears(_ response: Response) -> Bool {
+    func clears(_ response: FastCGIResponse) -> Bool {
         response.values(of: "Set-Cookie").contains { $0.hasPrefix("sb-127-auth-token=;") }
     }
 
@@ -124,9 +125,9 @@ struct RouterSessionStateTests {
         #expect(response.status == 500 && code(response) == "session_invalidation_failed")
         #expect(response.values(of: "Retry-After") == ["90"])
         #expect(response.values(of: "Set-Cookie").isEmpty)
-        let metrics = await harness.send(method: "GET", path: "/metrics").body
-        #expect(metrics.contains(#"logout_revocations_total{outcome="rate_limited"} 1"#))
-        #expect(metrics.contains(#"logout_upstream_failures_total{reason="rate_limited"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_revocations_total{outcome="rate_limited"} 1"#))
+        #expect(samples.contains(#"logout_upstream_failures_total{reason="rate_limited"} 1"#))
     }
 
     @Test func aBannedUsersSessionIsClearedAsSessionNotFound() async throws {
@@ -150,10 +151,10 @@ struct RouterSessionStateTests {
         #expect(response.values(of: "Set-Cookie").filter { $0.hasPrefix("sb-127-auth-token=;") }.count == 1, "cleared once")
         #expect(try harness.stub.liveSessions(userID: live.userID).isEmpty)
         #expect(try harness.stub.liveSessions(userID: expired.userID).isEmpty)
-        let metrics = await harness.send(method: "GET", path: "/metrics").body
-        #expect(metrics.contains(#"logout_revocations_total{outcome="revoked"} 1"#))
-        #expect(metrics.contains(#"logout_revocations_total{outcome="refreshed"} 1"#))
-        #expect(metrics.contains(#"logout_revocations_total{outcome="session_dead"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_revocations_total{outcome="revoked"} 1"#))
+        #expect(samples.contains(#"logout_revocations_total{outcome="refreshed"} 1"#))
+        #expect(samples.contains(#"logout_revocations_total{outcome="session_dead"} 1"#))
     }
 
     @Test func twoCopiesOfOneSessionAreEndedOnce() async throws {

@@ -1,3 +1,4 @@
+import FastCGI
 import Foundation
 import GoTrueStubSupport
 import Testing
@@ -17,7 +18,7 @@ struct RouterTests {
         ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
     ]
 
-    func expectError(_ response: Response, _ status: Int, _ code: String, clears: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(_ response: FastCGIResponse, _ status: Int, _ code: String, clears: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(response.status == status, sourceLocation: sourceLocation)
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         #expect(body?["error"]?["code"] == code, sourceLocation: sourceLocation)
@@ -31,13 +32,13 @@ struct RouterTests {
         }
     }
 
-    func expectBaseHeaders(_ response: Response, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectBaseHeaders(_ response: FastCGIResponse, sourceLocation: SourceLocation = #_sourceLocation) {
         for (name, value) in Self.baseHeaders {
             #expect(response.values(of: name) == [value], "\(name)", sourceLocation: sourceLocation)
         }
     }
 
-    func expectCleared(_ response: Response, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectCleared(_ response: FastCGIResponse, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
         let expected = (Self.cleared + extra).map { "\($0)=; Path=/; \(Self.expiry); Secure; HttpOnly; SameSite=Lax" }
         #expect(response.values(of: "Set-Cookie") == expected, sourceLocation: sourceLocation)
         #expect(response.value(of: "Clear-Site-Data") == nil, "off by default", sourceLocation: sourceLocation)
@@ -372,9 +373,9 @@ struct RouterTests {
         let overloaded = deferred.overloaded()
         expectError(overloaded, 503, "overloaded", clears: false)
         #expect(overloaded.value(of: "Retry-After") == "1")
-        let text = await harness.send(method: "GET", path: "/metrics").body
-        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="503"} 1"#))
-        #expect(text.contains(#"logout_outcomes_total{code="overloaded"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_http_requests_total{route="/api/auth/logout",status="503"} 1"#))
+        #expect(samples.contains(#"logout_outcomes_total{code="overloaded"} 1"#))
     }
 
     // MARK: health and metrics
@@ -396,13 +397,13 @@ struct RouterTests {
         _ = await harness.send()
         _ = await harness.send()
         _ = await harness.send(path: "/nope")
-        let text = await harness.send(method: "GET", path: "/metrics").body
-        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="200"} 1"#))
-        #expect(text.contains(#"logout_http_requests_total{route="/api/auth/logout",status="401"} 2"#))
-        #expect(text.contains(#"logout_http_requests_total{route="unmatched",status="404"} 1"#))
-        #expect(text.contains(#"logout_outcomes_total{code="success"} 1"#))
-        #expect(text.contains(#"logout_outcomes_total{code="missing_token"} 2"#))
-        #expect(text.contains(#"logout_upstream_attempts_total 1"#))
-        #expect(text.contains(#"logout_build_info{version="test"} 1"#))
+        let samples = await harness.metricSamples()
+        #expect(samples.contains(#"logout_http_requests_total{route="/api/auth/logout",status="200"} 1"#))
+        #expect(samples.contains(#"logout_http_requests_total{route="/api/auth/logout",status="401"} 2"#))
+        #expect(samples.contains(#"logout_http_requests_total{route="unmatched",status="404"} 1"#))
+        #expect(samples.contains(#"logout_outcomes_total{code="success"} 1"#))
+        #expect(samples.contains(#"logout_outcomes_total{code="missing_token"} 2"#))
+        #expect(samples.contains(#"logout_upstream_attempts_total 1"#))
+        #expect(samples.contains(#"logout_build_info{version="test"} 1.0"#))
     }
 }

@@ -15,4 +15,10 @@ struct TrimmingTests {
         #expect("\u{00A0}\t x \n".trimming(while: \.isSpaceOrTab) == "x \n")
         #expect(Character("\r\n").isSpaceOrTab == false)
     }
+
+    @Test func httpWhitespaceIsOnlyASCIISpaceAndTab() {
+        #expect(" \t 42\t ".trimming(while: \.isASCIISpaceOrTab) == "42")
+        #expect("\u{00A0}42 ".trimming(while: \.isASCIISpaceOrTab) == "\u{00A0}42")
+        #expect("\r\n42".trimming(while: \.isASCIISpaceOrTab) == "\r\n42")
+    }
 }

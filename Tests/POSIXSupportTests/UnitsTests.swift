@@ -23,6 +23,7 @@ struct UnitsTests {
         var bytes: [UInt8] = []
         ASCII.appendDecimal(value, minimumDigits: width, to: &bytes)
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        if width == 1 { #expect(ASCII.decimalLength(of: value) == expected.utf8.count) }
     }
 
     @Test func caseInsensitiveEqualityFoldsOnlyASCIILetters() {

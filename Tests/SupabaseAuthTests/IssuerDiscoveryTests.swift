@@ -63,9 +63,9 @@ struct IssuerDiscoveryTests {
 
     func verifier(_ rule: IssuerRule, logger: Logger = TokenMint.silentLogger) async throws -> TokenVerifier {
         let now = self.now
-        return try await TokenVerifier(
+        return try await TokenVerifier(configuration: .init(
             hmacSecret: TokenMint.hmacSecret, jwks: nil, issuer: rule, logger: logger, now: { now },
-            sleep: { try await Task.sleep(for: $0) })
+            sleep: { try await Task.sleep(for: $0) }))
     }
 
     func token(issuer: String?) async throws -> String {
@@ -164,10 +164,10 @@ struct IssuerAndJWKSFetchTests {
     static let fixture = try! StubFixture.shared()
 
     func verifier(_ fixture: StubFixture, jwks: JWKSSource? = nil) async throws -> TokenVerifier {
-        try await TokenVerifier(
+        try await TokenVerifier(configuration: .init(
             hmacSecret: fixture.stub.jwtSecret, jwks: jwks,
             issuer: .discovered(supabaseURL: fixture.stub.url, apiKey: fixture.stub.anonKey, http: fixture.http, timeout: .seconds(5)),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
     }
 
     @Test func aSelfHostedSupabaseWithoutAnIssuerIsDiscoveredWithTheAPIKey() async throws {

@@ -16,9 +16,9 @@ struct JWKSKeySetTests {
             #"{"kty":"EC","crv":"P-256","x":"\#(x)","y":"\#(y)","kid":"no-alg"}"#,
             TokenMint.jwk(key, kid: "ec1"),
         ]
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: nil, jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks(entries))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         #expect(verifier.jwksKeyCount == 2)
 
         let signer = try await TokenMint.signer(key)

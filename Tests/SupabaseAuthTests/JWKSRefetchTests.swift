@@ -141,9 +141,9 @@ struct JWKSRefetchTests {
         hmacSecret: String? = nil
     ) async throws -> TokenVerifier {
         let now = self.now
-        return try await TokenVerifier(
+        return try await TokenVerifier(configuration: .init(
             hmacSecret: hmacSecret, jwks: endpoint.source, jwksRefetchInterval: .seconds(60), logger: TokenMint.silentLogger,
-            onJWKSLoad: { reports.record($0) }, now: { now }, sleep: { try await sleeps.sleep($0) })
+            onJWKSLoad: { reports.record($0) }, now: { now }, sleep: { try await sleeps.sleep($0) }))
     }
 
     @Test func fetchesTheJWKSAtStart() async throws {
@@ -349,7 +349,7 @@ struct JWKSRefetchTests {
 
     @Test func reloadReplacesTheKeysOfAFile() async throws {
         let path = try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(oldKey, kid: "old")]))
-        let verifier = try await TokenVerifier(hmacSecret: nil, jwks: .file(path: path), logger: TokenMint.silentLogger)
+        let verifier = try await TokenVerifier(configuration: .init(hmacSecret: nil, jwks: .file(path: path), logger: TokenMint.silentLogger))
         let oldToken = try await token(oldKey, kid: "old")
         let newToken = try await token(rotatedKey, kid: "new")
         #expect(await verifier.verify(newToken, now: now) == .failure(.invalid))

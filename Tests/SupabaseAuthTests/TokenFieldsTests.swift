@@ -69,4 +69,27 @@ struct TokenFieldsTests {
         #expect(Base64URL.decode(ArraySlice("aGVsb".utf8)) == nil)
         #expect(Base64URL.decode(ArraySlice("aGVsbG9".utf8)) == nil)
     }
+
+    @Test func base64URLLenientlyTakesTheStandardAlphabetAndPaddingAtEitherEnd() {
+        #expect(Base64URL.decodeLeniently("aGVsbG8".utf8) == Array("hello".utf8))
+        #expect(Base64URL.decodeLeniently("aGVsbG8=".utf8) == Array("hello".utf8))
+        #expect(Base64URL.decodeLeniently("=aGVsbG8==".utf8) == Array("hello".utf8))
+        #expect(Base64URL.decodeLeniently("aGVsbG9".utf8) == Array("hello".utf8))
+        #expect(Base64URL.decodeLeniently("-_+/".utf8) == [0xfb, 0xff, 0xbf])
+        #expect(Base64URL.decodeLeniently("".utf8) == [])
+        #expect(Base64URL.decodeLeniently("====".utf8) == [])
+        #expect(Base64URL.decodeLeniently("aGVsb".utf8) == nil)
+        #expect(Base64URL.decodeLeniently("aG=VsbG8".utf8) == nil)
+        #expect(Base64URL.decodeLeniently("aGVs bG8".utf8) == nil)
+    }
+
+    @Test func theUnverifiedSessionIDIsReadFromThePayloadAlone() {
+        // {"session_id":"s-1"} in base64url; the header and signature are not looked at.
+        let part = "eyJzZXNzaW9uX2lkIjoicy0xIn0"
+        #expect(UnverifiedClaims.sessionID(of: "e30.\(part).sig") == "s-1")
+        #expect(UnverifiedClaims.sessionID(of: "e30.\(part)=.!") == "s-1")
+        #expect(UnverifiedClaims.sessionID(of: "e30.\(part)") == nil)
+        #expect(UnverifiedClaims.sessionID(of: "e30.\(part).sig.x") == nil)
+        #expect(UnverifiedClaims.sessionID(of: "e30.e30.sig") == nil)
+    }
 }

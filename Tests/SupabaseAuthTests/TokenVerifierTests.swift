@@ -10,9 +10,9 @@ struct TokenVerifierTests {
     private func hmacVerifier(
         leeway: Duration = .seconds(30), audience: String? = "authenticated"
     ) async throws -> TokenVerifier {
-        try await TokenVerifier(
+        try await TokenVerifier(configuration: .init(
             hmacSecret: TokenMint.hmacSecret, jwks: nil, issuer: .fixed(TokenMint.issuer), audience: audience, leeway: leeway,
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
     }
 
     private func hs256Token(
@@ -148,10 +148,10 @@ struct TokenVerifierTests {
 
     @Test func refusesUnsignedTokenEvenWithAJWKS() async throws {
         let key = ES256PrivateKey()
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: TokenMint.hmacSecret,
             jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(key, kid: "ec1")]))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         let token = TokenMint.unsignedToken(
             header: TokenMint.header(alg: "none", kid: "ec1"), payload: TokenMint.supabaseClaims())
         #expect(await verifier.verify(token, now: now) == .failure(.invalid))
@@ -159,7 +159,7 @@ struct TokenVerifierTests {
 
     @Test func refusesHS512EvenWithTheRightSecret() async throws {
         let longSecret = TokenMint.hmacSecret + TokenMint.otherHMACSecret
-        let verifier = try await TokenVerifier(hmacSecret: longSecret, jwks: nil, logger: TokenMint.silentLogger)
+        let verifier = try await TokenVerifier(configuration: .init(hmacSecret: longSecret, jwks: nil, logger: TokenMint.silentLogger))
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: longSecret), digestAlgorithm: .sha512, kid: "k")
         let token = try TokenMint.token(
@@ -171,8 +171,8 @@ struct TokenVerifierTests {
     @Test func refusesHS256TokenSignedWithThePublicKeyOfAnES256OnlyConfiguration() async throws {
         let key = ES256PrivateKey()
         let jwks = TokenMint.jwks([TokenMint.jwk(key, kid: "ec1")])
-        let verifier = try await TokenVerifier(
-            hmacSecret: nil, jwks: .file(path: try TokenMint.temporaryFile(jwks)), logger: TokenMint.silentLogger)
+        let verifier = try await TokenVerifier(configuration: .init(
+            hmacSecret: nil, jwks: .file(path: try TokenMint.temporaryFile(jwks)), logger: TokenMint.silentLogger))
         // Whatever public bytes an attacker might try as an HMAC key: the PEM, the JWK, the whole set.
         for publicBytes in [key.publicKey.pemRepresentation, TokenMint.jwk(key, kid: "ec1"), String(decoding: jwks, as: UTF8.self)] {
             for kid in ["ec1", nil] as [String?] {
@@ -186,10 +186,10 @@ struct TokenVerifierTests {
 
     @Test func refusesHS256TokenWhenNoSecretIsConfigured() async throws {
         let key = ES256PrivateKey()
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: nil,
             jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(key, kid: "ec1")]))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         #expect(await verifier.verify(try await hs256Token(), now: now) == .failure(.invalid))
     }
 
@@ -213,10 +213,10 @@ struct TokenVerifierTests {
 
     @Test func acceptsES256TokenWhoseKeyIDIsInTheJWKSFile() async throws {
         let key = ES256PrivateKey()
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: nil,
             jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(key, kid: "ec1")]))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         let token = try TokenMint.token(
             header: TokenMint.header(alg: "ES256", kid: "ec1"), payload: TokenMint.supabaseClaims(),
             signer: await TokenMint.signer(key))
@@ -227,10 +227,10 @@ struct TokenVerifierTests {
     @Test func refusesES256TokenWithAnUnknownMissingOrMismatchedKeyID() async throws {
         let key = ES256PrivateKey()
         let other = ES256PrivateKey()
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: nil,
             jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(key, kid: "ec1")]))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         let claims = TokenMint.supabaseClaims()
         let unknownKID = try TokenMint.token(
             header: TokenMint.header(alg: "ES256", kid: "ec2"), payload: claims, signer: await TokenMint.signer(key))
@@ -247,8 +247,8 @@ struct TokenVerifierTests {
         let rsa = try TokenMint.rsaKey()
         let ec = ES256PrivateKey()
         let jwks = TokenMint.jwks([try TokenMint.jwk(rsa, kid: "rsa1"), TokenMint.jwk(ec, kid: "ec1")])
-        let verifier = try await TokenVerifier(
-            hmacSecret: nil, jwks: .file(path: try TokenMint.temporaryFile(jwks)), logger: TokenMint.silentLogger)
+        let verifier = try await TokenVerifier(configuration: .init(
+            hmacSecret: nil, jwks: .file(path: try TokenMint.temporaryFile(jwks)), logger: TokenMint.silentLogger))
         let rsaSigner = try await TokenMint.signer(rsa)
         let good = try TokenMint.token(
             header: TokenMint.header(alg: "RS256", kid: "rsa1"), payload: TokenMint.supabaseClaims(), signer: rsaSigner)
@@ -260,10 +260,10 @@ struct TokenVerifierTests {
 
     @Test func acceptsHS256AndES256TokensWhenBothAreConfigured() async throws {
         let key = ES256PrivateKey()
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: TokenMint.hmacSecret,
             jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(key, kid: "ec1")]))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         let es256 = try TokenMint.token(
             header: TokenMint.header(alg: "ES256", kid: "ec1"), payload: TokenMint.supabaseClaims(),
             signer: await TokenMint.signer(key))
@@ -275,10 +275,10 @@ struct TokenVerifierTests {
     // MARK: Malformed input
 
     @Test func refusesMalformedTokensWithoutTrapping() async throws {
-        let verifier = try await TokenVerifier(
+        let verifier = try await TokenVerifier(configuration: .init(
             hmacSecret: TokenMint.hmacSecret,
             jwks: .file(path: try TokenMint.temporaryFile(TokenMint.jwks([TokenMint.jwk(ES256PrivateKey(), kid: "ec1")]))),
-            logger: TokenMint.silentLogger)
+            logger: TokenMint.silentLogger))
         let valid = try await hs256Token()
         let parts = valid.split(separator: ".").map(String.init)
         let inputs = [
@@ -304,29 +304,29 @@ struct TokenVerifierTests {
 
     @Test func refusesAConfigurationWithoutKeys() async throws {
         await #expect(throws: TokenVerifierError.noKeysConfigured) {
-            try await TokenVerifier(hmacSecret: nil, jwks: nil, logger: TokenMint.silentLogger)
+            try await TokenVerifier(configuration: .init(hmacSecret: nil, jwks: nil, logger: TokenMint.silentLogger))
         }
     }
 
     @Test func refusesAnHMACSecretShorterThan32Bytes() async throws {
         await #expect(throws: TokenVerifierError.hmacSecretTooShort(minimumBytes: 32)) {
-            try await TokenVerifier(
-                hmacSecret: String(repeating: "s", count: 31), jwks: nil, logger: TokenMint.silentLogger)
+            try await TokenVerifier(configuration: .init(
+                hmacSecret: String(repeating: "s", count: 31), jwks: nil, logger: TokenMint.silentLogger))
         }
     }
 
     @Test func refusesAJWKSFileThatCannotBeUsed() async throws {
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-jwks.json").path
         await #expect(throws: TokenVerifierError.jwksUnreadable(source: "file \(missing)")) {
-            try await TokenVerifier(hmacSecret: nil, jwks: .file(path: missing), logger: TokenMint.silentLogger)
+            try await TokenVerifier(configuration: .init(hmacSecret: nil, jwks: .file(path: missing), logger: TokenMint.silentLogger))
         }
         let notJSON = try TokenMint.temporaryFile(Array("not json".utf8))
         await #expect(throws: TokenVerifierError.jwksMalformed) {
-            try await TokenVerifier(hmacSecret: nil, jwks: .file(path: notJSON), logger: TokenMint.silentLogger)
+            try await TokenVerifier(configuration: .init(hmacSecret: nil, jwks: .file(path: notJSON), logger: TokenMint.silentLogger))
         }
         let noKeys = try TokenMint.temporaryFile(TokenMint.jwks([]))
         await #expect(throws: TokenVerifierError.jwksHasNoUsableKeys) {
-            try await TokenVerifier(hmacSecret: nil, jwks: .file(path: noKeys), logger: TokenMint.silentLogger)
+            try await TokenVerifier(configuration: .init(hmacSecret: nil, jwks: .file(path: noKeys), logger: TokenMint.silentLogger))
         }
     }
 }

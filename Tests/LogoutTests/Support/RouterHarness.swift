@@ -1,4 +1,5 @@
 import Crypto
+import FastCGI
 import Foundation
 import GoTrueStubSupport
 import HTTPClient
@@ -31,7 +32,7 @@ struct RouterHarness {
             "LOGOUT_UPSTREAM_TIMEOUT_MS": "1500",
         ].merging(settings) { $1 }
         configuration = try LogoutConfiguration.load(from: SettingsSource(environment: environment))
-        let verifier = try await TokenVerifier(hmacSecret: configuration.jwtSecret, jwks: nil, logger: Self.silent)
+        let verifier = try await TokenVerifier(configuration: .init(hmacSecret: configuration.jwtSecret, jwks: nil, logger: Self.silent))
         let revoker = RevocationClient(
             http: Self.http, supabaseURL: configuration.supabaseURL, anonKey: configuration.anonKey,
             timeout: configuration.upstreamTimeout, userAgent: "logout-fcgi-tests", logger: Self.silent)
@@ -42,10 +43,16 @@ struct RouterHarness {
     }
 
     /// Sends one request and returns what the transport would write, awaiting a deferred reply.
+    /// The samples `/metrics` exports, each a whole line (`name{labels} value`), so a count of 1 is
+    /// not matched by one of 10.
+    func metricSamples() async -> Set<Substring> {
+        Set(await send(method: "GET", path: "/metrics").body.split(separator: "\n"))
+    }
+
     func send(
         method: String = "POST", path: String = "/api/auth/logout", query: String = "",
         headers: [String: String] = [:], host: String = "localhost", bodyTooLarge: Bool = false
-    ) async -> Response {
+    ) async -> FastCGIResponse {
         var params = ["REQUEST_METHOD": method, "DOCUMENT_URI": path, "QUERY_STRING": query, "HTTP_HOST": host]
         for (name, value) in headers {
             params["HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value
@@ -57,12 +64,12 @@ struct RouterHarness {
         }
     }
 
-    func bearer(_ token: String, query: String = "", extra: [String: String] = [:]) async -> Response {
+    func bearer(_ token: String, query: String = "", extra: [String: String] = [:]) async -> FastCGIResponse {
         await send(query: query, headers: ["Authorization": "Bearer \(token)"].merging(extra) { $1 })
     }
 
     /// A cookie request for these sessions, each in its own copy of the session cookie, with a matching CSRF pair.
-    func cookieLogout(_ sessions: [StubSession], withRefreshTokens: Bool = true, query: String = "") async -> Response {
+    func cookieLogout(_ sessions: [StubSession], withRefreshTokens: Bool = true, query: String = "") async -> FastCGIResponse {
         let copies = sessions.map {
             "sb-127-auth-token=" + TestToken.sessionCookie($0.accessToken, refreshToken: withRefreshTokens ? $0.refreshToken : nil)
         }

@@ -12,12 +12,13 @@ final class Health: Sendable {
     var check: @Sendable () -> Bool { { self.value.load(ordering: .acquiring) } }
 }
 
-/// A gate a task waits on until the test opens it.
+/// A gate a task waits on until the test opens it, or `limit` passes: a test that never opens it
+/// fails on its expectations instead of hanging.
 final class Gate: Sendable {
     private let isOpen = Atomic<Bool>(false)
     func open() { isOpen.store(true, ordering: .releasing) }
-    func wait() async {
-        while !isOpen.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(1)) }
+    func wait(limit: Duration = .seconds(10)) async {
+        _ = await poll(limit: limit) { isOpen.load(ordering: .acquiring) }
     }
 }
 
