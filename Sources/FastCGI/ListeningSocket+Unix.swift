@@ -53,11 +53,7 @@ extension ListeningSocket {
         } catch {
             switch error.errno {
             case ECONNREFUSED:
-                do throws(SystemCallError) {
-                    try SystemCall.unlink(path)
-                } catch {
-                    throw .systemCall(error)
-                }
+                try FastCGIError.failingAsTransportError { () throws(SystemCallError) in try SystemCall.unlink(path) }
                 return
             case ENOENT:
                 return

@@ -54,8 +54,9 @@ public final class Router: Sendable {
                 outcome = answered
             case .later(let whenOverloaded, let work):
                 return .later(
-                    DeferredLogout(
-                        router: self, request: request, started: started, whenOverloaded: whenOverloaded, work: work))
+                    DeferredLogout(whenOverloaded: whenOverloaded, work: work) { [self] outcome in
+                        finish(outcome, request, .logout, started)
+                    })
             }
         case .health:
             outcome = request.method == "GET" || request.method == "HEAD" ? health(logout) : notAllowed(logout, allow: "GET, HEAD")
@@ -86,7 +87,7 @@ public final class Router: Sendable {
     }
 
     /// Records the request and hands its response back.
-    func finish(
+    private func finish(
         _ outcome: LogoutHandler.Outcome, _ request: LogoutRequest, _ route: Route, _ started: ContinuousClock.Instant
     ) -> FastCGIResponse {
         let duration = ContinuousClock.now - started
