@@ -224,8 +224,19 @@ def serve(directory: Path, args) -> int:
     ports = {listener: free_port() for listener in LISTENERS}
     conf = directory / "nginx.conf"
     conf.write_text(render_config(directory, args.upstream, ports, certificates))
-    nginx = subprocess.Popen(["nginx", "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")],
-                             stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr)
+    # nginx gets a process group of its own and none of this process's pipes: whatever happens to the
+    # launcher, the group is killed as one, and a test runner never waits on a pipe an nginx still holds.
+    with open(directory / "nginx.out", "wb") as output:
+        nginx = subprocess.Popen(["nginx", "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")],
+                                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+
+    def kill_nginx():
+        try:
+            os.killpg(nginx.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        nginx.wait()
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -233,9 +244,9 @@ def serve(directory: Path, args) -> int:
     deadline = time.monotonic() + READY_LIMIT_S
     while not all(accepts(port) for port in ports.values()):
         if nginx.poll() is not None or time.monotonic() > deadline:
-            print(f"tls-front: nginx did not come up; see {directory}/error.log", file=sys.stderr)
-            if nginx.poll() is None:
-                nginx.kill()
+            print(f"tls-front: nginx did not come up: {(directory / 'nginx.out').read_text(errors='replace')}",
+                  file=sys.stderr)
+            kill_nginx()
             return 1
         time.sleep(0.05)
 
@@ -251,13 +262,14 @@ def serve(directory: Path, args) -> int:
     while not stop.wait(0.5):
         if nginx.poll() is not None:
             print("tls-front: nginx exited", file=sys.stderr)
+            kill_nginx()
             return 1
     nginx.send_signal(signal.SIGQUIT)  # graceful: lets requests in flight finish
     try:
-        nginx.wait(10)
+        nginx.wait(3)  # within the 5 s the Swift launcher gives before it kills this process
     except subprocess.TimeoutExpired:
-        nginx.kill()
-        nginx.wait()
+        pass
+    kill_nginx()  # the workers too, should a graceful stop leave any
     return 0
 
 
