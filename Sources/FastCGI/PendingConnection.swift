@@ -41,8 +41,26 @@ final class PendingConnection {
 
     deinit {
         budget.didFree(buffer.count)
-        budget.didRelease()
+        if isHeld { budget.didRelease() }
         RequestBufferMemory.free(buffer)
+    }
+
+    /// Whether the budget counts this connection as held; not while its complete request is answered,
+    /// when it counts as being answered like a request that arrived in one read.
+    private var isHeld = true
+
+    /// Its request is complete and about to be answered.
+    func stopHolding() {
+        guard isHeld else { return }
+        isHeld = false
+        budget.didRelease()
+    }
+
+    /// Answered, and kept for the next request or for the rest of its reply.
+    func holdAgain() {
+        guard !isHeld else { return }
+        isHeld = true
+        budget.didHold()
     }
 
     static let initialCapacity = 4096

@@ -286,6 +286,7 @@ struct WorkerLoop: ~Copyable {
                 let request = UnsafeRawBufferPointer(rebasing: connection.received[0..<byteCount])
                 // Out of the table while it is answered: a deferred reply owns the connection.
                 forget(connection)
+                connection.stopHolding()
                 switch serve(connection.fd, request: request, keepConnection: keepConnection) {
                 case .closed:
                     return false
@@ -294,10 +295,12 @@ struct WorkerLoop: ~Copyable {
                     try? poll.remove(connection.fd)
                     return false
                 case .kept:
+                    connection.holdAgain()
                     connections[connection.fd] = connection
                     connection.dropFirst(byteCount, nextDeadline: now + configuration.readTimeout.milliseconds())
                     readDeadlines.append(connection)
                 case .writing(let reply):
+                    connection.holdAgain()
                     connections[connection.fd] = connection
                     connection.dropFirst(byteCount, nextDeadline: now)
                     startWriting(reply, on: connection)

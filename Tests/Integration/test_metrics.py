@@ -6,13 +6,15 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
 from deployment import BINARY, REPO
 from expectations import assert_error, assert_success
-from fcgi_client import fcgi_request, nginx_like_params
+from fcgi_client import fcgi_request, nginx_like_params, read_stdout, request_bytes
 from session_tokens import base64_cookie_value, cookie_header, new_csrf_value
 from web import LOGOUT_PATH, logout, request
 
@@ -293,3 +295,20 @@ def test_operator_snippet_limits_metrics_and_health_to_loopback():
     for location in ("/healthz", "/metrics"):
         block = text.split(f"location = {location} {{", 1)[1].split("}", 1)[0]
         assert re.search(r"allow 127\.0\.0\.1;\s+allow ::1;\s+deny all;", block), location
+
+
+def test_a_scrape_that_arrives_in_pieces_does_not_count_itself(start_deployment):
+    deployment = start_deployment("metrics-pieces")
+    whole = request_bytes(nginx_like_params("GET", "/metrics", "localhost", {}, b""))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(15)
+        sock.connect(str(deployment.socket_path))
+        # The begin record and half the params first, the rest once the worker has read them: the worker
+        # holds the connection between the two reads.
+        sock.sendall(whole[:40])
+        deadline = time.monotonic() + 10
+        while "logout_fastcgi_open_connections 1.0" not in scrape(deployment.port).splitlines():
+            assert time.monotonic() < deadline, "the partial request was never held"
+        sock.sendall(whole[40:])
+        text = read_stdout(sock).partition(b"\r\n\r\n")[2].decode()
+    assert "logout_fastcgi_open_connections 0.0" in text.splitlines()
