@@ -316,13 +316,19 @@ struct WorkerLoop: ~Copyable {
     /// answers) nothing more until the peer has read it.
     private mutating func startWriting(_ reply: UnsentReply, on connection: PendingConnection) {
         connection.startWriting(reply, deadline: now + configuration.writeTimeout.milliseconds())
-        do {
-            try poll.modify(connection.fd, for: .writable, token: UInt64(connection.fd))
-        } catch {
-            drop(connection, reason: "write_failed")
-            return
-        }
+        guard rewatch(connection, for: .writable, failure: "write_failed") else { return }
         writeDeadlines.append(connection)
+    }
+
+    /// Watches `connection` for `events` alone; drops it, naming `failure`, when epoll refuses.
+    private mutating func rewatch(_ connection: PendingConnection, for events: EventPoll.Events, failure: String) -> Bool {
+        do {
+            try poll.modify(connection.fd, for: events, token: UInt64(connection.fd))
+            return true
+        } catch {
+            drop(connection, reason: failure)
+            return false
+        }
     }
 
     private mutating func continueWriting(_ connection: PendingConnection) {
@@ -337,12 +343,7 @@ struct WorkerLoop: ~Copyable {
                 return
             }
             connection.deadline = now + configuration.readTimeout.milliseconds()
-            do {
-                try poll.modify(connection.fd, for: .readable, token: UInt64(connection.fd))
-            } catch {
-                drop(connection, reason: "read_failed")
-                return
-            }
+            guard rewatch(connection, for: .readable, failure: "read_failed") else { return }
             readDeadlines.append(connection)
             // Requests pipelined behind the one just answered are here already.
             advance(connection)
