@@ -10,9 +10,9 @@
 # --delay-ms, many connections), slow-tls (the same with Supabase Auth behind TLS and HTTP/2, through a
 # second responder and nginx). --baseline measures another build (e.g. an older release) beside this one
 # in ok, reject and slow, each scenario for both before the next; --runs repeats everything and prints
-# each run, then the medians and the median of each ratio. Everything listens on 127.0.0.1; every wrk
-# run stops after --duration. LOGOUT_* variables in the environment reach the responders (LOGOUT_SCOPE
-# is forced to local).
+# each run, then the medians and the median of each ratio, and the CPU per request of each process
+# group. Everything listens on 127.0.0.1; every wrk run stops after --duration. LOGOUT_* variables in
+# the environment reach the responders (LOGOUT_SCOPE is forced to local).
 set -euo pipefail
 SCRIPT_NAME=bench
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -194,7 +194,7 @@ wait_for_http "$STUB_URL/ready" "$STUB_PID" 10 || { show_logs "$RUN/stub/error.l
 # One pair against the plain stand-in, one against its TLS listener (trusting the run's CA through
 # SUPABASE_CA_FILE; the tokens name the plain URL as their issuer).
 unset SUPABASE_ANON_KEY_FILE SUPABASE_JWT_SECRET_FILE SUPABASE_JWKS_FILE SUPABASE_JWKS_URL SUPABASE_CA_FILE LOGOUT_JWT_ISSUER
-start_pair() { # NAME BINARY SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID
+start_pair() { # NAME BINARY SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID and PAIR_FRONT_PID
   local name=$1 binary=$2 socket=$3 port=$4
   shift 4
   start_background "$RUN/$name.log" env SUPABASE_ANON_KEY="$ANON_KEY" SUPABASE_JWT_SECRET="$JWT_SECRET" \
@@ -203,19 +203,20 @@ start_pair() { # NAME BINARY SOCKET FRONT_PORT ENV...: sets PAIR_RESPONDER_PID
   wait_for_socket "$socket" "$PAIR_RESPONDER_PID" 15 || { show_logs "$RUN/$name.log"; die "the $name responder did not start"; }
   render_nginx "$RUN/front-$name" "127.0.0.1:$port" "$socket" || die "the rendered nginx.conf does not load"
   start_nginx "$RUN/front-$name"
+  PAIR_FRONT_PID=$LAST_PID
   wait_for_http "http://127.0.0.1:$port/healthz" "$LAST_PID" 10 ||
     { show_logs "$RUN/front-$name/error.log" "$RUN/$name.log"; die "nginx did not come up on port $port"; }
 }
 mkdir -p "$RUN/front-plain" "$RUN/front-tls" "$RUN/front-base"
 start_pair plain "$BINARY" "$SOCKET" "$FRONT_PORT" SUPABASE_URL="$STUB_URL"
-RESPONDER_PID=$PAIR_RESPONDER_PID
+RESPONDER_PID=$PAIR_RESPONDER_PID FRONT_PID=$PAIR_FRONT_PID
 start_pair tls "$BINARY" "$SOCKET_TLS" "$FRONT_TLS_PORT" SUPABASE_URL="$STUB_TLS_URL" \
   SUPABASE_CA_FILE="$RUN/stub/tls/ca.pem" LOGOUT_JWT_ISSUER="$STUB_URL/auth/v1"
-RESPONDER_TLS_PID=$PAIR_RESPONDER_PID
-RESPONDER_BASE_PID=""
+RESPONDER_TLS_PID=$PAIR_RESPONDER_PID FRONT_TLS_PID=$PAIR_FRONT_PID
+RESPONDER_BASE_PID="" FRONT_BASE_PID=""
 if [[ -n $BASELINE ]]; then
   start_pair base "$BASELINE" "$SOCKET_BASE" "$FRONT_BASE_PORT" SUPABASE_URL="$STUB_URL"
-  RESPONDER_BASE_PID=$PAIR_RESPONDER_PID
+  RESPONDER_BASE_PID=$PAIR_RESPONDER_PID FRONT_BASE_PID=$PAIR_FRONT_PID
 fi
 
 # ---------------------------------------------------------------- pre-flight: never time a broken setup
@@ -291,24 +292,48 @@ settle() {
   note "the machine is still busy (other work?): measuring anyway"
 }
 
+# process_ticks PID...: CPU clock ticks (user and system) of each PID and of its children (nginx's workers).
+process_ticks() {
+  local pid child ticks total=0
+  for pid in "$@"; do
+    for child in "$pid" $(pgrep -P "$pid" || true); do
+      ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$child/stat" 2>/dev/null) || ticks=0
+      total=$((total + ${ticks:-0}))
+    done
+  done
+  echo "$total"
+}
+CLOCK_TICKS=$(getconf CLK_TCK)
+
 if ((WARMUP)); then
+  # Every responder measured with many connections waiting on Supabase Auth gets that load first too, so that
+  # none is measured while it still grows its heap and opens its connections.
   note "warm-up: ${WARMUP}s"
   run_wrk "$TOKEN_OK" "$CONNECTIONS" "$WARMUP" "$RUN/wrk-warmup.out"
+  warm_urls=()
+  [[ " ${SCENARIO_LIST[*]} " != *" slow "* ]] || warm_urls+=("$FRONT_URL")
+  [[ " ${SCENARIO_LIST[*]} " != *" slow-tls "* ]] || warm_urls+=("$FRONT_TLS_URL")
+  [[ -z $BASELINE || " ${SCENARIO_LIST[*]} " != *" slow "* ]] || warm_urls+=("$FRONT_BASE_URL")
+  for url in "${warm_urls[@]}"; do
+    run_wrk "$TOKEN_SLOW" "$SLOW_CONNECTIONS" "$WARMUP" "$RUN/wrk-warmup.out" "$url"
+  done
 fi
 
 # measure RUN SCENARIO BUILD: one wrk run; appends the row
-# "run scenario build conns req/s p50-us p99-us non2xx sockerr peak-rss-KiB check" to $RUN/rows.
+# "run scenario build conns req/s p50-us p99-us non2xx sockerr peak-rss-KiB check" to $RUN/rows, and
+# "run scenario build responder front stand-in rest idle" to $RUN/cpu: CPU microseconds per request of the
+# responder, its nginx, the stand-in and the rest of the machine (wrk, this script), and the idle percentage.
 measure() {
-  local run=$1 scenario=$2 build=$3 token connections url pid log
+  local run=$1 scenario=$2 build=$3 token connections url pid front log
   case $scenario in
     ok) token=$TOKEN_OK connections=$CONNECTIONS ;;
     reject) token="" connections=$CONNECTIONS ;;
     slow | slow-tls) token=$TOKEN_SLOW connections=$SLOW_CONNECTIONS ;;
   esac
   case $scenario/$build in
-    slow-tls/this) url=$FRONT_TLS_URL pid=$RESPONDER_TLS_PID log=tls ;;
-    */this) url=$FRONT_URL pid=$RESPONDER_PID log=plain ;;
-    */base) url=$FRONT_BASE_URL pid=$RESPONDER_BASE_PID log=base ;;
+    slow-tls/this) url=$FRONT_TLS_URL pid=$RESPONDER_TLS_PID front=$FRONT_TLS_PID log=tls ;;
+    */this) url=$FRONT_URL pid=$RESPONDER_PID front=$FRONT_PID log=plain ;;
+    */base) url=$FRONT_BASE_URL pid=$RESPONDER_BASE_PID front=$FRONT_BASE_PID log=base ;;
   esac
   settle
   note "$scenario ($build): $connections connections, ${DURATION}s"
@@ -316,7 +341,13 @@ measure() {
   sample_rss "$pid" "$RUN/rss" &
   SAMPLER_PID=$!
   PIDS+=("$SAMPLER_PID")
+  local busy0 total0 busy1 total1 responder0 front0 stub0
+  read -r busy0 total0 < <(cpu_busy_total)
+  responder0=$(process_ticks "$pid") front0=$(process_ticks "$front") stub0=$(process_ticks "$STUB_PID")
   run_wrk "$token" "$connections" "$DURATION" "$RUN/wrk.out" "$url"
+  read -r busy1 total1 < <(cpu_busy_total)
+  local responder=$(($(process_ticks "$pid") - responder0)) frontend=$(($(process_ticks "$front") - front0))
+  local stub=$(($(process_ticks "$STUB_PID") - stub0))
   stop_pid "$SAMPLER_PID"
   unset 'PIDS[-1]'
   kill -0 "$pid" 2>/dev/null || { show_logs "$RUN/$log.log"; die "the $build responder died during $scenario"; }
@@ -327,9 +358,15 @@ measure() {
   ((socket_errors == 0 && requests > 0)) || expected=0
   echo "$run $scenario $build $connections $(awk -v n="$requests" -v d="$micros" 'BEGIN { printf "%.0f", n * 1e6 / d }') \
 $p50 $p99 $non2xx $socket_errors $(cat "$RUN/rss" 2>/dev/null || echo 0) $( ((expected)) && echo ok || echo UNEXPECTED)" >>"$RUN/rows"
+  awk -v run="$run" -v key="$scenario $build" -v n="$requests" -v hz="$CLOCK_TICKS" -v r="$responder" -v f="$frontend" \
+    -v s="$stub" -v busy=$((busy1 - busy0)) -v total=$((total1 - total0)) 'BEGIN {
+      us = 1e6 / hz / (n > 0 ? n : 1)
+      printf "%s %s %.1f %.1f %.1f %.1f %.1f\n", run, key, r * us, f * us, s * us, (busy - r - f - s) * us,
+        (total > 0 ? 100 * (total - busy) / total : 0) }' >>"$RUN/cpu"
 }
 
 : >"$RUN/rows"
+: >"$RUN/cpu"
 for ((run = 1; run <= RUNS; run++)); do
   for scenario in "${SCENARIO_LIST[@]}"; do
     measure "$run" "$scenario" this
@@ -339,48 +376,63 @@ done
 
 # ---------------------------------------------------------------- report
 # Each run's table, then (with --runs above 1, --baseline or slow-tls) the medians over the runs and the
-# median of each per-run ratio: this build over the baseline, slow-tls over slow.
-awk -v runs="$RUNS" '
-  function median(list, n,   i, j, t, v) {
+# median of each per-run ratio: this build over the baseline, slow-tls over slow. Last, where the CPU went
+# per request: in a scenario bound by CPU (every one on a small machine), two rows differ in throughput
+# about as much as in total CPU per request.
+awk -v runs="$RUNS" -v rows="$RUN/rows" '
+  function median(list, n,   i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && list[j - 1] > list[j]; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
     return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
   }
   function row(label, build, conns, rate, p50, p99, non2xx, sockerr, rss, check) {
     printf "%-8s %-5s %6s %10s %11s %11s %8s %8s %11s  %s\n", label, build, conns, rate, p50, p99, non2xx, sockerr, rss, check
   }
-  {
+  FILENAME == rows {
     run = $1; key = $2 " " $3
     if (!(key in seen)) { seen[key] = 1; order[++keys] = key }
     line[run] = line[run] sprintf("%-8s %-5s %6d %10d %9.2fms %9.2fms %8d %8d %8.1fMiB  %s\n", $2, $3, $4, $5, $6 / 1000, $7 / 1000, $8, $9, $10 / 1024, $11)
     rate[run, key] = $5; p99[run, key] = $7 / 1000
     if ($10 > rss[key]) rss[key] = $10
+    next
   }
+  { key = $2 " " $3; for (c = 4; c <= 8; c++) cpu[key, c, ++cpus[key, c]] = $c }
   END {
     for (r = 1; r <= runs; r++) {
       printf "\nrun %d of %d\n", r, runs
       row("scenario", "build", "conns", "req/s", "p50", "p99", "non-2xx", "sockerr", "peak RSS", "check")
       printf "%s", line[r]
     }
-    if (runs == 1 && !("ok base" in seen) && !("reject base" in seen) && !("slow base" in seen) && !("slow-tls this" in seen)) exit
-    printf "\nmedian of %d run(s)\n", runs
-    printf "%-8s %-5s %10s %11s %11s\n", "scenario", "build", "req/s", "p99", "peak RSS"
+    if (runs > 1 || ("ok base" in seen) || ("reject base" in seen) || ("slow base" in seen) || ("slow-tls this" in seen)) {
+      printf "\nmedian of %d run(s)\n", runs
+      printf "%-8s %-5s %10s %11s %11s\n", "scenario", "build", "req/s", "p99", "peak RSS"
+      for (k = 1; k <= keys; k++) {
+        key = order[k]; split(key, part, " ")
+        for (r = 1; r <= runs; r++) { a[r] = rate[r, key]; b[r] = p99[r, key] }
+        printf "%-8s %-5s %10.0f %9.2fms %8.1fMiB\n", part[1], part[2], median(a, runs), median(b, runs), rss[key] / 1024
+      }
+      printf "\nratios (median of the per-run ratios)\n"
+      for (k = 1; k <= keys; k++) {
+        key = order[k]; split(key, part, " ")
+        if (part[2] != "base") continue
+        for (r = 1; r <= runs; r++) a[r] = rate[r, part[1] " this"] / rate[r, key]
+        printf "%-8s this build / baseline: %.3f\n", part[1], median(a, runs)
+      }
+      if (("slow-tls this" in seen) && ("slow this" in seen)) {
+        for (r = 1; r <= runs; r++) { a[r] = rate[r, "slow-tls this"] / rate[r, "slow this"]; b[r] = p99[r, "slow-tls this"] - p99[r, "slow this"] }
+        printf "slow-tls / slow: %.3f req/s, p99 %+.2f ms\n", median(a, runs), median(b, runs)
+      }
+    }
+    printf "\nCPU per request in microseconds (median of %d run(s)) and the machine'"'"'s idle time\n", runs
+    printf "%-8s %-5s %10s %8s %9s %8s %8s %7s\n", "scenario", "build", "responder", "nginx", "stand-in", "rest", "total", "idle"
     for (k = 1; k <= keys; k++) {
       key = order[k]; split(key, part, " ")
-      for (r = 1; r <= runs; r++) { a[r] = rate[r, key]; b[r] = p99[r, key] }
-      printf "%-8s %-5s %10.0f %9.2fms %8.1fMiB\n", part[1], part[2], median(a, runs), median(b, runs), rss[key] / 1024
+      for (c = 4; c <= 8; c++) {
+        for (r = 1; r <= cpus[key, c]; r++) a[r] = cpu[key, c, r]
+        m[c] = median(a, cpus[key, c])
+      }
+      printf "%-8s %-5s %10.1f %8.1f %9.1f %8.1f %8.1f %6.1f%%\n", part[1], part[2], m[4], m[5], m[6], m[7], m[4] + m[5] + m[6] + m[7], m[8]
     }
-    printf "\nratios (median of the per-run ratios)\n"
-    for (k = 1; k <= keys; k++) {
-      key = order[k]; split(key, part, " ")
-      if (part[2] != "base") continue
-      for (r = 1; r <= runs; r++) a[r] = rate[r, part[1] " this"] / rate[r, key]
-      printf "%-8s this build / baseline: %.3f\n", part[1], median(a, runs)
-    }
-    if (("slow-tls this" in seen) && ("slow this" in seen)) {
-      for (r = 1; r <= runs; r++) { a[r] = rate[r, "slow-tls this"] / rate[r, "slow this"]; b[r] = p99[r, "slow-tls this"] - p99[r, "slow this"] }
-      printf "slow-tls / slow: %.3f req/s, p99 %+.2f ms\n", median(a, runs), median(b, runs)
-    }
-  }' "$RUN/rows"
+  }' "$RUN/rows" "$RUN/cpu"
 echo
 peak() { awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$1/status"; }
 FAILED=0
