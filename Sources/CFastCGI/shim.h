@@ -46,13 +46,6 @@ static inline int cfcgi_init_keeping_signals(void) {
     return result;
 }
 
-/* pthread_setname_np is declared only under _GNU_SOURCE. Names the calling thread (at most 15
-   bytes are kept), for ps and debuggers. */
-extern int pthread_setname_np(pthread_t thread, const char *name);
-static inline int cfcgi_name_current_thread(const char *name) {
-    return pthread_setname_np(pthread_self(), name);
-}
-
 /* accept4 is declared only under _GNU_SOURCE. Accepts a connection as non-blocking and
    close-on-exec in one call; returns accept4's result. */
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);

@@ -31,7 +31,7 @@ private final class WorkerContext: @unchecked Sendable {
     }
 
     func run() {
-        _ = cfcgi_name_current_thread("fcgi-worker-\(worker.index)")
+        CurrentThread.name("fcgi-worker-\(worker.index)")
         // The loop is gone (its connections closed) before the worker counts as ended.
         if var loop = loop.take() { loop.run() }
         worker.isAlive.store(false, ordering: .releasing)

@@ -61,6 +61,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs until a stop is requested, then fails whatever is left and frees every easy handle.
     func run() {
+        CurrentThread.name("http-client")
         while true {
             shared.heartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
             let stopRequested = shared.inbox.withLock { inbox in

@@ -6,6 +6,7 @@ import re
 import socket
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -141,6 +142,14 @@ def test_help_names_no_secret_flag(binary):
 
 def test_socket_mode_is_0660(app):
     assert app.socket_path.stat().st_mode & 0o777 == 0o660
+
+
+def test_top_shows_each_worker_and_the_http_client_by_name(app):
+    tasks = Path(f"/proc/{app.responder.proc.pid}/task")
+    names = [(task / "comm").read_text().strip() for task in tasks.iterdir()]
+    workers = sorted(name for name in names if name.startswith("fcgi-worker-"))
+    assert len(workers) >= 2 and workers == sorted(f"fcgi-worker-{i}" for i in range(len(workers))), names
+    assert names.count("http-client") == 1, names
 
 
 def test_sigterm_finishes_in_flight_logout_and_exits_0(stub, tmp_path, binary):
