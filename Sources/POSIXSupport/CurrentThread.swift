@@ -3,7 +3,7 @@ import CLinuxEvents
 /// What a thread sets about itself.
 public enum CurrentThread {
     /// The longest name Linux keeps for a thread, in bytes (16 with the terminating NUL).
-    public static let longestName = 15
+    private static let longestName = 15
 
     /// Names the calling thread for `ps`, `top -H` and debuggers, cut to its first 15 bytes (whole characters):
     /// `pthread_setname_np` refuses a longer name instead of cutting it.
