@@ -3,8 +3,8 @@
 /// Faults stack in the order added; each request consumes one use of the first fault that applies.
 public enum StubFault: Sendable, Equatable {
     /// Answer the next `times` requests with this status and a Supabase Auth error body
-    /// (`429`: `over_request_rate_limit`, anything else: `unexpected_failure`).
-    case status(Int, times: Int)
+    /// (`429`: `over_request_rate_limit`, anything else: `unexpected_failure`), each after `afterMs`.
+    case status(Int, times: Int, afterMs: Int = 0)
     /// Wait `ms` milliseconds before answering the next `times` requests; `nil` until cleared.
     case delay(ms: Int, times: Int?)
     /// Close the connection of the next `times` requests with a TCP reset, without answering.
@@ -18,8 +18,8 @@ public enum StubFault: Sendable, Equatable {
     /// The JSON object the admin API takes.
     var adminBody: [String: Any] {
         switch self {
-        case .status(let status, let times):
-            return ["kind": "status", "status": status, "times": times]
+        case .status(let status, let times, let afterMs):
+            return ["kind": "status", "status": status, "times": times, "ms": afterMs]
         case .delay(let ms, let times):
             return ["kind": "delay", "ms": ms, "times": times ?? -1]
         case .reset(let times):

@@ -661,6 +661,7 @@ class PublicHandler(Handler):
             self.reset_connection()
             return True
         if kind == "status":
+            time.sleep(max(0, fault.get("ms", 0)) / 1000.0)
             status = int(fault.get("status", 500))
             error_code, message = FAULT_ERRORS.get(status, ("unexpected_failure", "Unexpected failure"))
             if fault.get("code"):
@@ -1097,6 +1098,12 @@ class AdminHandler(Handler):
                 fault["retry_after"] = int(payload["retry_after"])
             if isinstance(payload.get("code"), str):
                 fault["code"] = payload["code"]
+            ms = payload.get("ms", 0)
+            if not isinstance(ms, (int, float)) or ms < 0:
+                self.send_json(400, {"error": "ms must be a non-negative number"})
+                return
+            if ms:
+                fault["ms"] = ms
         elif kind == "delay":
             ms = payload.get("ms")
             if not isinstance(ms, (int, float)) or ms < 0:

@@ -507,6 +507,17 @@ def test_status_fault_answers_n_times_with_gotrue_bodies(stub):
     assert stub.logout(session["access_token"])[0] == 204
 
 
+def test_status_fault_can_answer_late(stub):
+    session = stub.session()
+    add_fault(stub, kind="status", status=503, ms=300)
+    started = time.monotonic()
+    status, _, body = stub.logout(session["access_token"], headers=VERSION_HEADER)
+    assert (status, body["code"]) == (503, "unexpected_failure")
+    assert time.monotonic() - started >= 0.3
+    assert stub.live() == [session["session_id"]]
+    assert stub.admin_call("POST", "/admin/faults", {"kind": "status", "status": 503, "ms": -1})[0] == 400
+
+
 def test_delay_fault_delays_until_cleared(stub):
     session = stub.session()
     add_fault(stub, kind="delay", ms=300)
