@@ -71,7 +71,10 @@ class DebianHost:
             stdout=self._console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             self.init_pid = poll(self._container_init, BOOT_LIMIT_S, "the container's init")
-            state = poll(self._booted, BOOT_LIMIT_S, "the container's boot", interval=0.2)
+            try:
+                state = poll(self._booted, BOOT_LIMIT_S, "the container's boot", interval=0.2)
+            except TimeoutError as timeout:
+                raise TimeoutError(f"{timeout}; {self.boot_report()}") from None
             assert state == "running", self.run("systemctl", "--failed", "--no-pager", check=False).stdout
         except BaseException:
             self.stop()
@@ -90,6 +93,14 @@ class DebianHost:
         # "offline" until the manager inside answers at all, then "initializing" and "starting".
         state = self.run("systemctl", "is-system-running", check=False).stdout.strip()
         return state if state in ("running", "degraded", "maintenance", "stopping") else None
+
+    def boot_report(self) -> str:
+        """What a boot that never finished was still waiting for, and what its console said last."""
+        try:
+            jobs = self.run("systemctl", "list-jobs", "--no-pager", check=False, timeout=10).stdout
+        except subprocess.TimeoutExpired:
+            jobs = "(systemctl list-jobs did not answer)"
+        return f"jobs still queued:\n{jobs}\nconsole:\n{self.console_tail()}"
 
     def console_tail(self) -> str:
         return self.console_path.read_text(errors="replace")[-3000:]
