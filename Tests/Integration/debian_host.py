@@ -54,6 +54,16 @@ def root_tarball() -> Path:
     return tarball
 
 
+def _pid_in_own_namespace(pid: str) -> int | None:
+    """The process's PID in the innermost PID namespace it belongs to; None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    line = next((line for line in status.splitlines() if line.startswith("NSpid:")), None)
+    return int(line.split()[-1]) if line else None
+
+
 class DebianHost:
     """The root extracted into `workdir` and booted; `run` executes a command inside it."""
 
@@ -81,13 +91,15 @@ class DebianHost:
             raise
 
     def _container_init(self) -> int | None:
+        # nspawn's first child is a helper that forks the container's init and exits a few milliseconds
+        # later; nsenter into the helper would fail for good. The init is the child that is PID 1 inside.
         if self._nspawn.poll() is not None:
             raise RuntimeError(f"systemd-nspawn exited with {self._nspawn.returncode}: {self.console_tail()}")
         try:
             children = Path(f"/proc/{self._nspawn.pid}/task/{self._nspawn.pid}/children").read_text().split()
         except FileNotFoundError:
             return None
-        return int(children[0]) if children else None
+        return next((int(child) for child in children if _pid_in_own_namespace(child) == 1), None)
 
     def _booted(self) -> str | None:
         # "offline" until the manager inside answers at all, then "initializing" and "starting".
