@@ -23,6 +23,12 @@ release:
 run:
 	scripts/dev-run.sh
 
+# The tests that hold a revocation (its retries, or a refresh and a logout) to a deadline of a few
+# seconds, run one at a time: between two steps the revocation client waits for a thread of Swift's
+# cooperative pool, as wide as the machine has cores, and beside the other suites (dozens of stand-ins
+# starting, keys generated) that wait has reached seconds on 2 cores.
+DEADLINE_TESTS := RevocationClientTests/(aSlowUpstreamIsCutOffAtTheDeadline|aRetryGetsOnlyTheTimeThatIsLeft)\(|SessionRefreshTests/(bothCallsShareOneDeadline|aRateLimitWithAShortRetryAfterIsWaitedOut)\(|RouterTests/anUpstreamPastTheDeadlineFailsWithinIt\(|HTTPClientLoadTests/aStalledTransferTimesOutWhileOthersFinish\(
+
 # Swift tests, the stand-in's and the end-to-end tests (real nginx, real binary), the release binary
 # without ICU, the allocation budget, then lintian on the package; any failure fails make.
 test:
@@ -30,7 +36,8 @@ test:
 	# The transport's and systemd's timing tests alone first: beside the suites that start dozens of
 	# stand-in processes at once, a 2-core machine starves their event loops past every limit.
 	$(SWIFT) test --skip-build --filter '^(FastCGITests|SystemdTests)\.'
-	$(SWIFT) test --skip-build --skip '^(FastCGITests|SystemdTests)\.'
+	$(SWIFT) test --skip-build --no-parallel --filter '$(DEADLINE_TESTS)'
+	$(SWIFT) test --skip-build --skip '^(FastCGITests|SystemdTests)\.' --skip '$(DEADLINE_TESTS)'
 	$(PYTHON) -m pytest -q Tests/Stub Tests/Integration
 	$(MAKE) --no-print-directory no-icu
 	scripts/check-allocations.sh

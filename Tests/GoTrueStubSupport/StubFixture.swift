@@ -18,12 +18,6 @@ public struct StubFixture: Sendable {
         self.http = http
     }
 
-    /// A stand-in and client kept for a whole test run, for a `.serialized` suite: each of its tests
-    /// starts from a reset stand-in, and the machine starts one Python process instead of one per test.
-    public static func shared() throws -> StubFixture {
-        StubFixture(stub: try GoTrueStub.start(), http: try HTTPClient(userAgent: userAgent, logger: silentLogger))
-    }
-
     /// Runs `body` with this fixture's stand-in reset first.
     public func reset(then body: (StubFixture) async throws -> Void) async throws {
         try await admin { try $0.reset() }

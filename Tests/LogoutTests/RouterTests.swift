@@ -169,7 +169,7 @@ struct RouterTests {
     }
 
     @Test func upstreamFailureKeepsCookies() async throws {
-        let stub = try GoTrueStub.start()
+        let stub = try await StubFixture.offload { try GoTrueStub.start() }
         defer { stub.stop() }
         let harness = try await RouterHarness(stub: stub)
         let session = try stub.createSession()
@@ -180,7 +180,7 @@ struct RouterTests {
     }
 
     @Test func transientUpstreamErrorsAreRetried() async throws {
-        let stub = try GoTrueStub.start()
+        let stub = try await StubFixture.offload { try GoTrueStub.start() }
         defer { stub.stop() }
         let harness = try await RouterHarness(stub: stub)
         let session = try stub.createSession()
@@ -198,7 +198,7 @@ struct RouterTests {
     }
 
     @Test func anUpstreamPastTheDeadlineFailsWithinIt() async throws {
-        let stub = try GoTrueStub.start()
+        let stub = try await StubFixture.offload { try GoTrueStub.start() }
         defer { stub.stop() }
         let harness = try await RouterHarness(["LOGOUT_UPSTREAM_TIMEOUT_MS": "300"], stub: stub)
         let session = try stub.createSession()

@@ -161,7 +161,7 @@ struct IssuerDiscoveryTests {
 /// The discovery and the JWKS fetched over real sockets from the stand-in, whose gateway checks `apikey`.
 @Suite("Issuer and JWKS from Supabase Auth", .serialized)
 struct IssuerAndJWKSFetchTests {
-    static let fixture = try! StubFixture.shared()
+    static let fixture = SharedStubFixture()
 
     func verifier(_ fixture: StubFixture, jwks: JWKSSource? = nil) async throws -> TokenVerifier {
         try await TokenVerifier(configuration: .init(

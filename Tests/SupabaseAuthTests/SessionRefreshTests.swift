@@ -7,7 +7,7 @@ import Testing
 /// token, against the Supabase Auth stand-in over real sockets.
 @Suite("Refresh, then revoke", .serialized)
 struct SessionRefreshTests {
-    static let fixture = try! StubFixture.shared()
+    static let fixture = SharedStubFixture()
 
     func end(
         _ fixture: StubFixture, _ session: StubSession, accessToken: String? = nil, refreshToken: String? = nil,

@@ -14,7 +14,7 @@ import SupabaseAuth
 struct RouterHarness {
     static let silent = Logger(label: "router-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     /// One stand-in for the whole test run; each harness works on sessions of its own.
-    static let sharedStub: GoTrueStub = try! GoTrueStub.start()
+    static let sharedStub = SharedStub()
     static let http: HTTPClient = try! HTTPClient(userAgent: "logout-fcgi-tests", logger: silent)
 
     let stub: GoTrueStub
@@ -23,13 +23,13 @@ struct RouterHarness {
     let configuration: LogoutConfiguration
 
     init(
-        _ settings: [String: String] = [:], stub: GoTrueStub = RouterHarness.sharedStub,
+        _ settings: [String: String] = [:], stub: GoTrueStub? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) async throws {
+        let stub = if let stub { stub } else { try await Self.sharedStub.value }
         self.stub = stub
         let environment = [
             "SUPABASE_URL": stub.url, "SUPABASE_ANON_KEY": stub.anonKey, "SUPABASE_JWT_SECRET": stub.jwtSecret,
-            "LOGOUT_UPSTREAM_TIMEOUT_MS": "1500",
         ].merging(settings) { $1 }
         configuration = try LogoutConfiguration.load(from: SettingsSource(environment: environment))
         let verifier = try await TokenVerifier(configuration: .init(hmacSecret: configuration.jwtSecret, jwks: nil, logger: Self.silent))
