@@ -196,9 +196,11 @@ def test_gauges_and_build_info(scenario):
     assert f'logout_build_info{{version="{build_version()}"}} 1.0' in lines
     # Every request line fitted in the log buffer.
     assert "logout_log_lines_dropped_total 0" in lines
-    # The scrape is answered inline, held by no one; nothing is buffered, nothing was closed for the budget.
+    # The scrape is answered inline, held by no one; nothing was closed for the budget. Nothing is buffered
+    # but, when the scrape's own request reached the responder in more than one read, the one 4 KiB buffer
+    # it arrived in, which counts until its answer is written.
     assert "logout_fastcgi_open_connections 0.0" in lines
-    assert "logout_fastcgi_buffered_bytes 0.0" in lines
+    assert scenario["after"]["logout_fastcgi_buffered_bytes"] in ("0.0", "4096.0")
     assert "logout_fastcgi_closed_for_budget_total 0" in lines
     # The project's JWKS, fetched once at start; Supabase's max-age (600 s) outlasts the scenario.
     assert family(scenario["after"], "logout_jwks_fetches_total") == {
