@@ -14,6 +14,10 @@ struct RouterSessionStateTests {
     /// with other suites running at the same time.
     static let stub = SharedStub()
 
+    func makeHarness(_ settings: [String: String] = [:]) async throws -> RouterHarness {
+        try await RouterHarness(settings, stub: Self.stub.value)
+    }
+
     func code(_ response: FastCGIResponse) -> String? {
         let body = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: [String: String]]
         return body?["error"]?["code"]
@@ -24,7 +28,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func anExpiredCookieSessionIsRefreshedThenRevoked() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         try harness.stub.clearRequests()
         let response = await harness.cookieLogout([session])
@@ -40,7 +44,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aTokenWithinTheRefreshMarginIsRefreshedFirst() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: 60)
         try harness.stub.clearRequests()
         #expect(await harness.cookieLogout([session]).status == 200)
@@ -48,7 +52,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aFreshCookieSessionIsRevokedWithoutARefresh() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: 3600)
         try harness.stub.clearRequests()
         #expect(await harness.cookieLogout([session]).status == 200)
@@ -56,7 +60,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func anExpiredBearerTokenStaysTokenExpired() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         try harness.stub.clearRequests()
         let response = await harness.bearer(session.accessToken)
@@ -65,7 +69,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func anExpiredCookieWithoutARefreshTokenIsTokenExpired() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         try harness.stub.clearRequests()
         let response = await harness.cookieLogout([session], withRefreshTokens: false)
@@ -74,7 +78,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func anExpiredTokenMustStillBeSignedRight() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         let forged = TestToken.hs256(secret: "another-secret-of-thirty-two-bytes-or-more", sessionID: session.sessionID, expiresAt: Date() - 3600)
         try harness.stub.clearRequests()
@@ -85,7 +89,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aMalformedRefreshTokenIsAnInvalidTokenAndNeverSent() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         try harness.stub.clearRequests()
         let cookie = "sb-127-auth-token=\(TestToken.sessionCookie(session.accessToken, refreshToken: "has space")); csrf_token=c"
@@ -95,7 +99,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aRefreshTokenAlreadyUsedIsSessionNotFoundAndClears() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         try harness.stub.setRefresh(reuseInterval: 0)
         defer { try? harness.stub.setRefresh() }
         let session = try harness.stub.createSession(expiresIn: -3600)
@@ -106,7 +110,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aFailingRefreshKeepsTheCookies() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         try harness.stub.addFault(.statusOn(path: "token", status: 503, times: 3))
         defer { try? harness.stub.clearFaults() }
@@ -117,7 +121,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aRateLimitedRefreshAnswersRetryAfterAndKeepsTheCookies() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession(expiresIn: -3600)
         try harness.stub.addFault(.statusOn(path: "token", status: 429, retryAfter: 90, times: 1))
         defer { try? harness.stub.clearFaults() }
@@ -131,7 +135,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aBannedUsersSessionIsClearedAsSessionNotFound() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession()
         try harness.stub.banUser(session.userID)
         let response = await harness.bearer(session.accessToken)
@@ -140,7 +144,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func everySessionInSameNamedCookiesIsEnded() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let stale = try harness.stub.createSession()
         #expect(try harness.stub.logout(accessToken: stale.accessToken) == 204)
         let live = try harness.stub.createSession()
@@ -158,7 +162,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func twoCopiesOfOneSessionAreEndedOnce() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let session = try harness.stub.createSession()
         try harness.stub.clearRequests()
         #expect(await harness.cookieLogout([session, session]).status == 200)
@@ -166,7 +170,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func whenEverySessionIsAlreadyGoneTheFirstOnesAnswerClears() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let first = try harness.stub.createSession()
         let second = try harness.stub.createSession()
         for session in [first, second] { #expect(try harness.stub.logout(accessToken: session.accessToken) == 204) }
@@ -175,7 +179,7 @@ struct RouterSessionStateTests {
     }
 
     @Test func aLiveSessionThatCannotBeEndedKeepsEveryCookie() async throws {
-        let harness = try await RouterHarness(stub: try await Self.stub.value)
+        let harness = try await makeHarness()
         let gone = try harness.stub.createSession()
         #expect(try harness.stub.logout(accessToken: gone.accessToken) == 204)
         let live = try harness.stub.createSession(expiresIn: -3600)
@@ -188,7 +192,7 @@ struct RouterSessionStateTests {
 
     @Test func aSignedCSRFTokenBoundToAnyOfTheSessionsIsValid() async throws {
         let secret = "csrf-signing-secret-0123456789abcdef"
-        let harness = try await RouterHarness(["LOGOUT_CSRF_SECRET": secret], stub: try await Self.stub.value)
+        let harness = try await makeHarness(["LOGOUT_CSRF_SECRET": secret])
         let first = try harness.stub.createSession()
         let second = try harness.stub.createSession()
         let bound = CSRFCheckTests.signed(sessionID: second.sessionID, nonce: "5eed", secret: secret)

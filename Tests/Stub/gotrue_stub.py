@@ -1088,6 +1088,11 @@ class AdminHandler(Handler):
     def add_fault(self, payload):
         kind = payload.get("kind")
         times = payload.get("times")
+        # A delay needs its length; a status fault may wait before answering.
+        ms = payload.get("ms", 0 if kind == "status" else None)
+        if kind in ("status", "delay") and (not isinstance(ms, (int, float)) or ms < 0):
+            self.send_json(400, {"error": "ms must be a non-negative number"})
+            return
         if kind == "status":
             status = payload.get("status")
             if not isinstance(status, int) or not 100 <= status <= 599:
@@ -1098,17 +1103,9 @@ class AdminHandler(Handler):
                 fault["retry_after"] = int(payload["retry_after"])
             if isinstance(payload.get("code"), str):
                 fault["code"] = payload["code"]
-            ms = payload.get("ms", 0)
-            if not isinstance(ms, (int, float)) or ms < 0:
-                self.send_json(400, {"error": "ms must be a non-negative number"})
-                return
             if ms:
                 fault["ms"] = ms
         elif kind == "delay":
-            ms = payload.get("ms")
-            if not isinstance(ms, (int, float)) or ms < 0:
-                self.send_json(400, {"error": "ms must be a non-negative number"})
-                return
             fault = {"kind": "delay", "ms": ms, "times": -1 if times is None else times}
         elif kind == "reset":
             fault = {"kind": "reset", "times": 1 if times is None else times}
